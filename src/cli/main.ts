@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { benchCommand } from './bench-command.js';
+import { startCommand } from './start-command.js';
+
+const program = new Command('signalbox')
+  .description('Signalbox: an event-sourced integration engine')
+  .showHelpAfterError()
+  .addCommand(startCommand())
+  .addCommand(benchCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`signalbox: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

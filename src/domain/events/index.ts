@@ -1,0 +1,11 @@
+export * from './catalog.js';
+export * from './codec.js';
+export * from './metadata.js';
+export * from './message-events.js';
+export * from './lease-events.js';
+export * from './location-events.js';
+export * from './port-events.js';
+export * from './correlation-events.js';
+export * from './config-events.js';
+export * from './host-events.js';
+export { upcast } from './upcasters.js';

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineEvent, nonEmpty } from './define.js';
+
+const term = z.number().int().positive();
+const ttlMs = z.number().int().positive();
+
+/** Version 2 counts the ttl in milliseconds; version 1 wrote `ttlSeconds` (see upcasters). */
+export const LeaseAcquired = defineEvent(
+  'LeaseAcquired',
+  2,
+  z.object({ resource: nonEmpty, holder: nonEmpty, term, ttlMs }),
+);
+
+export const LeaseRenewed = defineEvent('LeaseRenewed', 1, z.object({ resource: nonEmpty, holder: nonEmpty, term }));
+
+export const LeaseReleased = defineEvent(
+  'LeaseReleased',
+  1,
+  z.object({
+    resource: nonEmpty,
+    holder: nonEmpty,
+    term,
+    reason: z.enum(['shutdown', 'dependency_unhealthy', 'handler_stopped']),
+  }),
+);
+
+/** The failover event: who had the lease, who has it now, and why it moved. */
+export const LeaseTakenOver = defineEvent(
+  'LeaseTakenOver',
+  1,
+  z.object({
+    resource: nonEmpty,
+    previousHolder: nonEmpty,
+    holder: nonEmpty,
+    term,
+    ttlMs,
+    reason: z.enum(['expired', 'released', 'dependency_unhealthy']),
+  }),
+);

@@ -1,0 +1,2 @@
+export { EventStoreDbStore, openEventStoreDbStore } from './eventstoredb-store.js';
+export { InvalidStoreOptions, defaultDeadlineMs, type EventStoreDbStoreOptions } from './options.js';

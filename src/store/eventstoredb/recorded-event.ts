@@ -1,0 +1,55 @@
+import type { AllStreamResolvedEvent, ResolvedEvent } from '@eventstore/db-client';
+import { SchemaViolation } from '../../domain/errors.js';
+import { decodeStoredEvent, type EventMetadata } from '../../domain/events/index.js';
+import type { EventFilter, RecordedEvent } from '../event-store.js';
+import { fromClientPosition } from './positions.js';
+
+type ClientRecordedEvent = NonNullable<ResolvedEvent['event'] | AllStreamResolvedEvent['event']>;
+
+/**
+ * EventStoreDB's own records: `$`-typed events (`$metadata`, `$>` links, `$statsCollected`) and
+ * anything in a `$` stream (metadata streams `$$…`, `$settings`, projections' output).
+ */
+export function isSystemEvent(event: { readonly type: string; readonly streamId: string }): boolean {
+  return event.type.startsWith('$') || event.streamId.startsWith('$');
+}
+
+export function matchesFilter(event: { readonly type: string; readonly streamId: string }, filter?: EventFilter) {
+  const prefixes = filter?.streamPrefixes;
+  if (prefixes && prefixes.length > 0 && !prefixes.some((prefix) => event.streamId.startsWith(prefix))) return false;
+  const types = filter?.eventTypes;
+  if (types && types.length > 0 && !types.includes(event.type)) return false;
+  return true;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/**
+ * Decodes one event as read from the server into the port's `RecordedEvent`, upcast to the
+ * current schema. Throws `SchemaViolation` for an event Signalbox did not write (binary content,
+ * no JSON metadata, unknown type), naming where it lies.
+ */
+export function toRecordedEvent(event: ClientRecordedEvent, commitPosition?: bigint): RecordedEvent {
+  const where = `${event.streamId}@${event.revision}`;
+  if (!event.isJson || !isPlainObject(event.data)) {
+    throw new SchemaViolation(`stored event ${event.type} at ${where}`, [
+      { path: 'data', message: 'not a JSON object' },
+    ]);
+  }
+  if (!isPlainObject(event.metadata) || typeof event.metadata.schemaVersion !== 'number') {
+    throw new SchemaViolation(`stored event ${event.type} at ${where}`, [
+      { path: 'metadata', message: 'missing, not JSON, or without a schemaVersion' },
+    ]);
+  }
+  const decoded = decodeStoredEvent(event.type, event.data, event.metadata as EventMetadata);
+  return {
+    ...decoded,
+    id: event.id,
+    streamId: event.streamId,
+    revision: event.revision,
+    position: fromClientPosition(event.position, commitPosition),
+    recordedAt: event.created,
+  } as RecordedEvent;
+}

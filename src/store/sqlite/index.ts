@@ -1,0 +1,1 @@
+export { SqliteEventStore, type SqliteStoreOptions } from './sqlite-store.js';

@@ -1,0 +1,29 @@
+import { decodeStoredEvent, type EventMetadata } from '../../domain/events/index.js';
+import type { RecordedEvent } from '../event-store.js';
+
+export interface EventRow {
+  position: number;
+  stream: string;
+  revision: number;
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number;
+}
+
+export function toRecorded(row: EventRow): RecordedEvent {
+  const decoded = decodeStoredEvent(
+    row.type,
+    JSON.parse(row.data) as Record<string, unknown>,
+    JSON.parse(row.metadata) as EventMetadata,
+  );
+  return {
+    ...decoded,
+    id: row.id,
+    streamId: row.stream,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+    recordedAt: new Date(row.recorded_at),
+  } as RecordedEvent;
+}

@@ -1,0 +1,99 @@
+import Database from 'better-sqlite3';
+import { StoreCorrupt } from '../errors.js';
+
+/** `SBOX` in the SQLite header's application_id: tells our files from other SQLite databases. */
+export const APPLICATION_ID = 0x53424f58;
+
+/** Migrations, applied in order; `user_version` records how many ran. */
+const migrations: readonly string[] = [
+  // A stream's revision is read from the (stream, revision) index itself; there is no per-stream
+  // row to update on every append, because with one new stream per message that second random
+  // B-tree insert halved throughput. `stream_meta` holds only streams that have metadata.
+  `CREATE TABLE events (
+     position INTEGER PRIMARY KEY AUTOINCREMENT,
+     stream TEXT NOT NULL,
+     revision INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     metadata TEXT NOT NULL,
+     recorded_at INTEGER NOT NULL
+   );
+   CREATE UNIQUE INDEX events_stream_revision ON events(stream, revision);
+   CREATE TABLE stream_meta (
+     name TEXT PRIMARY KEY,
+     max_count INTEGER,
+     truncate_before INTEGER,
+     -- the revision of the last event ever written, kept when truncation removed every event
+     last_revision INTEGER
+   ) WITHOUT ROWID;`,
+];
+
+export interface SqliteOptions {
+  /** `FULL` (default) fsyncs every commit; `NORMAL` may lose the last commits on power loss. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  /** How long a writer waits for another process's write lock, in ms. Default 10,000. */
+  readonly busyTimeoutMs?: number;
+}
+
+function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? '';
+  return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
+}
+
+/**
+ * Opens (and on first use creates) a Signalbox store file. A file that is not SQLite, is damaged,
+ * or is a SQLite database of some other application is refused with a `StoreCorrupt` naming it.
+ */
+export function openDatabase(file: string, options: SqliteOptions = {}): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (error) {
+    throw new StoreCorrupt(`cannot open event store ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof StoreCorrupt) throw error;
+    if (isCorruption(error)) {
+      throw new StoreCorrupt(
+        `event store ${file} is not a valid SQLite database or is damaged: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    const applicationId = db.pragma('application_id', { simple: true }) as number;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (applicationId !== APPLICATION_ID) {
+      const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master`).get() as { n: number };
+      if (applicationId !== 0 || tables.n > 0) {
+        throw new StoreCorrupt(
+          `${file} is a SQLite database of another application (application_id ${applicationId}, ${tables.n} schema objects), not a Signalbox event store`,
+        );
+      }
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+    }
+    if (version > migrations.length) {
+      throw new StoreCorrupt(
+        `${file} has store schema version ${version}, newer than this build knows (${migrations.length}); upgrade Signalbox`,
+      );
+    }
+    for (let v = version; v < migrations.length; v++) db.exec(migrations[v]!);
+    db.pragma(`user_version = ${migrations.length}`);
+  }).immediate();
+}
+
+export { isCorruption };

@@ -1,0 +1,380 @@
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { validateNewEvent, type NewEvent } from '../../domain/events/index.js';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamMetadata,
+  SubscribeOptions,
+} from '../event-store.js';
+import { StoreClosed, StoreCorrupt, StoreUnavailable, WrongExpectedRevision } from '../errors.js';
+import type { WireAppend, WireOutcome } from './append-writer.js';
+import { ChangeSignal } from './change-signal.js';
+import { filterSql } from './filter-sql.js';
+import { toRecorded, type EventRow } from './rows.js';
+import { isCorruption, openDatabase, type SqliteOptions } from './schema.js';
+
+export interface SqliteStoreOptions extends SqliteOptions {
+  /** How often a live subscription looks for commits by other processes, in ms. Default 20. */
+  readonly pollIntervalMs?: number;
+  /** Most appends committed in one transaction. Default 1,000. */
+  readonly maxBatch?: number;
+}
+
+interface PendingAppend {
+  readonly wire: WireAppend;
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface MetaRow {
+  max_count: number | null;
+  truncate_before: number | null;
+  last_revision: number | null;
+}
+
+type WriterReply =
+  { ready: true } | { id: number; outcomes: WireOutcome[] } | { id: number; error: { code: string; message: string } };
+
+const PAGE = 500;
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * The embedded event store: one SQLite file in WAL mode, `synchronous=FULL` by default.
+ *
+ * Writes go through a dedicated writer thread with its own connection. Appends made while a
+ * transaction is being committed queue up and go into the next one together (group commit), so
+ * N callers share one fsync, yet each gets its own result: a conflict fails only that caller.
+ * Reads use this thread's connection. Other processes may open the same file: SQLite's write
+ * lock serialises them, and `data_version` lets their subscriptions see each other's commits.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly writer: Worker;
+  private readonly writerReady: Promise<void>;
+  private readonly changes: ChangeSignal;
+  private readonly maxBatch: number;
+  private queue: PendingAppend[] = [];
+  private readonly inFlight = new Map<number, PendingAppend[]>();
+  private sendScheduled = false;
+  private nextBatchId = 1;
+  private writerFailure: Error | undefined;
+  private closed = false;
+  private readonly statements;
+  private readonly counters = { transactions: 0, appends: 0 };
+
+  constructor(
+    readonly file: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    // Opening here first means a bad file is refused synchronously, before any thread starts.
+    this.db = openDatabase(file, options);
+    this.maxBatch = options.maxBatch ?? 1000;
+    const db = this.db;
+    this.statements = {
+      lastRevision: db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?').pluck(),
+      meta: db.prepare<[string], MetaRow>(
+        'SELECT max_count, truncate_before, last_revision FROM stream_meta WHERE name = ?',
+      ),
+      trimBelow: db.prepare('DELETE FROM events WHERE stream = ? AND revision < ?'),
+      head: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
+    };
+    this.changes = new ChangeSignal(() => this.statements.dataVersion.get() as number, options.pollIntervalMs ?? 20);
+    this.writer = startWriter(file, { synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs });
+    this.writerReady = new Promise((resolve, reject) => {
+      this.writer.once('error', reject);
+      this.writer.once('message', () => resolve());
+    });
+    this.writerReady.catch(() => undefined);
+    this.writer.on('message', (reply: WriterReply) => this.onReply(reply));
+    this.writer.on('error', (error) => this.failWriter(error));
+    this.writer.on('exit', () => this.failWriter(new StoreClosed()));
+    this.writer.unref();
+  }
+
+  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new StoreClosed());
+    if (this.writerFailure) return Promise.reject(this.writerFailure);
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    let rows: WireAppend['rows'];
+    try {
+      rows = events.map((event) => {
+        const valid = validateNewEvent(event);
+        return {
+          id: valid.id,
+          type: valid.type,
+          data: JSON.stringify(valid.data),
+          metadata: JSON.stringify(valid.metadata),
+        };
+      });
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const wire: WireAppend = { stream, expected: typeof expected === 'bigint' ? Number(expected) : expected, rows };
+    return new Promise((resolve, reject) => {
+      this.queue.push({ wire, expected, resolve, reject });
+      this.scheduleSend();
+    });
+  }
+
+  /**
+   * Two batches may be in flight: while the writer commits one (mostly waiting for fsync), the
+   * next one fills with the appends of the callers the previous commit released.
+   */
+  private scheduleSend(): void {
+    if (this.sendScheduled || this.inFlight.size >= MAX_IN_FLIGHT) return;
+    this.sendScheduled = true;
+    setImmediate(() => {
+      this.sendScheduled = false;
+      this.sendBatch();
+    });
+  }
+
+  private sendBatch(): void {
+    if (this.inFlight.size >= MAX_IN_FLIGHT || this.queue.length === 0) return;
+    // With the writer idle, send half now so the other half forms a second batch that commits
+    // while the first one's callers prepare their next appends.
+    const take =
+      this.inFlight.size === 0 && this.queue.length > 1 ? Math.ceil(this.queue.length / 2) : this.queue.length;
+    const batch = this.queue.splice(0, Math.min(take, this.maxBatch));
+    const id = this.nextBatchId++;
+    this.inFlight.set(id, batch);
+    // Referenced only while a write is in flight, so an idle store never keeps the process alive.
+    this.writer.ref();
+    this.writer.postMessage({ id, batch: batch.map((p) => p.wire) });
+    if (this.queue.length > 0) this.scheduleSend();
+  }
+
+  private onReply(reply: WriterReply): void {
+    if ('ready' in reply) return;
+    const batch = this.inFlight.get(reply.id);
+    if (!batch) return;
+    this.inFlight.delete(reply.id);
+    if (this.inFlight.size === 0) this.writer.unref();
+    if ('error' in reply) {
+      const error = this.translate(Object.assign(new Error(reply.error.message), { code: reply.error.code }), 'append');
+      for (const pending of batch) pending.reject(error);
+    } else {
+      this.counters.transactions++;
+      this.counters.appends += batch.length;
+      this.changes.notify();
+      batch.forEach((pending, i) => {
+        const outcome = reply.outcomes[i]!;
+        if (outcome.ok) {
+          pending.resolve({ nextExpectedRevision: BigInt(outcome.revision), position: BigInt(outcome.position) });
+        } else {
+          const actual = outcome.actual >= 0 ? BigInt(outcome.actual) : 'no_stream';
+          pending.reject(new WrongExpectedRevision(pending.wire.stream, pending.expected, actual));
+        }
+      });
+    }
+    this.scheduleSend();
+  }
+
+  private failWriter(error: unknown): void {
+    if (this.closed) return;
+    this.writerFailure = new StoreUnavailable(`the event store's writer thread stopped: ${(error as Error).message}`, {
+      cause: error,
+    });
+    const waiting = [...[...this.inFlight.values()].flat(), ...this.queue];
+    this.inFlight.clear();
+    this.queue = [];
+    for (const pending of waiting) pending.reject(this.writerFailure);
+  }
+
+  /** -1 when the stream has no events and never had any. */
+  private currentRevision(stream: string, meta: MetaRow | undefined): number {
+    const last = this.statements.lastRevision.get(stream) ?? -1;
+    return meta?.last_revision != null ? Math.max(last, meta.last_revision) : last;
+  }
+
+  /** How many write transactions carried how many appends (group commit at work). */
+  stats(): { transactions: number; appends: number } {
+    return { ...this.counters };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.run('readStream', () => {
+      const backwards = options.direction === 'backwards';
+      const from = options.fromRevision;
+      const condition = from === undefined ? '' : backwards ? ' AND revision <= ?' : ' AND revision >= ?';
+      const sql = `SELECT * FROM events WHERE stream = ?${condition} ORDER BY revision ${backwards ? 'DESC' : 'ASC'}${
+        options.maxCount === undefined ? '' : ' LIMIT ?'
+      }`;
+      const params: (string | number)[] = [stream];
+      if (from !== undefined) params.push(Number(from));
+      if (options.maxCount !== undefined) params.push(options.maxCount);
+      return this.db
+        .prepare<(string | number)[], EventRow>(sql)
+        .all(...params)
+        .map(toRecorded);
+    });
+  }
+
+  async streamRevision(stream: string): Promise<bigint | undefined> {
+    return this.run('streamRevision', () => {
+      const revision = this.currentRevision(stream, this.statements.meta.get(stream));
+      return revision >= 0 ? BigInt(revision) : undefined;
+    });
+  }
+
+  async headPosition(): Promise<bigint> {
+    return this.run('headPosition', () => BigInt(this.statements.head.get()?.seq ?? 0));
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    let after = options.after ?? 0n;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const head = await this.headPosition();
+    while (remaining > 0) {
+      const page = this.page(after, head, options.filter, Math.min(PAGE, remaining));
+      for (const event of page.events) yield event;
+      remaining -= page.events.length;
+      after = page.scannedTo;
+      if (page.scannedTo >= head) return;
+    }
+  }
+
+  /** Events after `after` up to `upTo`, and how far the scan got (so filtered scans never repeat). */
+  private page(
+    after: bigint,
+    upTo: bigint,
+    filter: ReadAllOptions['filter'],
+    limit: number,
+  ): { events: RecordedEvent[]; scannedTo: bigint } {
+    this.ensureOpen();
+    const { sql, params } = filterSql(filter);
+    const rows = this.db
+      .prepare<(string | number)[], EventRow>(
+        `SELECT * FROM events WHERE position > ? AND position <= ?${sql} ORDER BY position LIMIT ?`,
+      )
+      .all(Number(after), Number(upTo), ...params, limit);
+    const events = rows.map(toRecorded);
+    const scannedTo = rows.length === limit ? BigInt(rows[rows.length - 1]!.position) : upTo;
+    return { events, scannedTo };
+  }
+
+  async *subscribeAll(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+    let after = options.after ?? 0n;
+    const signal = options.signal;
+    while (!signal?.aborted && !this.closed) {
+      // Read the change counter before looking, so a commit landing during the read still wakes us.
+      const seen = this.changes.version;
+      const head = BigInt(this.run('subscribeAll', () => this.statements.head.get()?.seq ?? 0));
+      while (after < head && !signal?.aborted) {
+        const page = this.page(after, head, options.filter, PAGE);
+        for (const event of page.events) {
+          if (signal?.aborted) return;
+          yield event;
+        }
+        after = page.scannedTo;
+      }
+      await this.changes.wait(seen, signal);
+    }
+  }
+
+  async setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void> {
+    return this.run('setStreamMetadata', () => {
+      this.db
+        .transaction(() => {
+          const revision = this.currentRevision(stream, this.statements.meta.get(stream));
+          this.db
+            .prepare(
+              `INSERT INTO stream_meta (name, max_count, truncate_before, last_revision) VALUES (?, ?, ?, ?)
+               ON CONFLICT(name) DO UPDATE SET max_count = excluded.max_count,
+                 truncate_before = excluded.truncate_before, last_revision = excluded.last_revision`,
+            )
+            .run(
+              stream,
+              metadata.maxCount ?? null,
+              metadata.truncateBefore === undefined ? null : Number(metadata.truncateBefore),
+              revision >= 0 ? revision : null,
+            );
+          if (metadata.truncateBefore !== undefined)
+            this.statements.trimBelow.run(stream, Number(metadata.truncateBefore));
+          if (metadata.maxCount !== undefined) this.statements.trimBelow.run(stream, revision - metadata.maxCount + 1);
+        })
+        .immediate();
+    });
+  }
+
+  async getStreamMetadata(stream: string): Promise<StreamMetadata> {
+    return this.run('getStreamMetadata', () => {
+      const row = this.statements.meta.get(stream);
+      return {
+        ...(row?.max_count != null ? { maxCount: row.max_count } : {}),
+        ...(row?.truncate_before != null ? { truncateBefore: BigInt(row.truncate_before) } : {}),
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Appends already accepted reach the disk before the connections go.
+    while ((this.inFlight.size > 0 || this.queue.length > 0) && !this.writerFailure) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    this.closed = true;
+    this.changes.notify();
+    this.changes.stopPolling();
+    const exited = new Promise((r) => this.writer.once('exit', r));
+    this.writer.ref();
+    this.writer.postMessage({ close: true });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await this.writer.terminate();
+    this.db.close();
+  }
+
+  /** Resolves once the writer thread has opened its connection. */
+  ready(): Promise<void> {
+    return this.writerReady;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new StoreClosed();
+  }
+
+  private run<T>(operation: string, fn: () => T): T {
+    this.ensureOpen();
+    try {
+      return fn();
+    } catch (error) {
+      throw this.translate(error, operation);
+    }
+  }
+
+  private translate(error: unknown, operation: string): unknown {
+    if (isCorruption(error)) {
+      return new StoreCorrupt(`event store ${this.file} is damaged (${operation}): ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const code = (error as { code?: string } | null)?.code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      return new StoreUnavailable(`event store ${this.file} stayed locked by another process (${operation})`, {
+        cause: error,
+      });
+    }
+    return error;
+  }
+}
+
+/**
+ * Under the TypeScript loader (tests, `tsx`) this module is a `.ts` file and so is its writer;
+ * a worker does not inherit the loader, so a small bootstrap registers it first. From the build
+ * both are plain `.js` and the worker starts directly.
+ */
+function startWriter(file: string, options: SqliteOptions): Worker {
+  const workerData = { file, options };
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./writer-thread.js', import.meta.url), { workerData });
+  const script = new URL('./writer-thread.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}

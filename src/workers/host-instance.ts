@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { streams } from '../domain/streams.js';
+import type { EventStore } from '../store/event-store.js';
+import { makeEvent } from '../store/make-event.js';
+
+export interface HostInstanceIdentity {
+  readonly host: string;
+  /** Unique per process start: `<hostname>/<pid>/<random>`, so a restarted process is a new instance. */
+  readonly instance: string;
+}
+
+export function newInstanceIdentity(host: string): HostInstanceIdentity {
+  return { host, instance: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}` };
+}
+
+/** Records a worker process joining and leaving its host in `host-{name}`. */
+export async function recordStarted(store: EventStore, id: HostInstanceIdentity, version: string): Promise<void> {
+  await store.append(
+    streams.host(id.host),
+    [
+      makeEvent(
+        'HostInstanceStarted',
+        { host: id.host, instance: id.instance, pid: process.pid, hostname: hostname(), version },
+        { actor: `worker:${id.instance}` },
+      ),
+    ],
+    'any',
+  );
+}
+
+export async function recordStopped(store: EventStore, id: HostInstanceIdentity, reason: string): Promise<void> {
+  await store.append(
+    streams.host(id.host),
+    [
+      makeEvent(
+        'HostInstanceStopped',
+        { host: id.host, instance: id.instance, reason },
+        { actor: `worker:${id.instance}` },
+      ),
+    ],
+    'any',
+  );
+}
