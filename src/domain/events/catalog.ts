@@ -22,6 +22,7 @@ export const eventDefinitions = [
   lease.LeaseRenewed,
   lease.LeaseReleased,
   lease.LeaseTakenOver,
+  lease.FenceRaised,
   location.FileClaimed,
   location.FileCompleted,
   location.MailClaimed,

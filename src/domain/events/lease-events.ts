@@ -37,3 +37,10 @@ export const LeaseTakenOver = defineEvent(
     reason: z.enum(['expired', 'released', 'dependency_unhealthy']),
   }),
 );
+
+/**
+ * Written by a new lease holder to each stream it fences, before anything else: it moves the
+ * stream's revision past the last one the previous holder wrote, so even a deposed holder whose
+ * last write is still the stream's head cannot write again.
+ */
+export const FenceRaised = defineEvent('FenceRaised', 1, z.object({ resource: nonEmpty, holder: nonEmpty, term }));
