@@ -27,10 +27,13 @@ export function startCommand(): Command {
         { host: identity.host, instance: identity.instance, store: redact(location) },
         'host instance started',
       );
+      // The store keeps nothing alive while idle; the host instance lives until it is told to stop.
+      const alive = setInterval(() => undefined, 60_000);
       const signal = await new Promise<NodeJS.Signals>((done) => {
         process.once('SIGINT', () => done('SIGINT'));
         process.once('SIGTERM', () => done('SIGTERM'));
       });
+      clearInterval(alive);
       await recordStopped(store, identity, signal);
       await store.close();
       logger.info({ instance: identity.instance, signal }, 'host instance stopped');

@@ -1,0 +1,55 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../src/store/sqlite/index.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const bin = fileURLToPath(new URL('../../bin/signalbox.js', import.meta.url));
+const dir = tempDir('cli');
+afterAll(() => dir.cleanup());
+
+describe('signalbox command (built CLI)', () => {
+  it('start runs a host instance on a SQLite file and records its start and stop', async () => {
+    const file = join(dir.path, 'nested', 'signalbox.db');
+    const child = spawn(process.execPath, [bin, 'start', '--store', file, '--host', 'edge'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes('host instance started')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${log}`)));
+    });
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
+    const store = new SqliteEventStore(file);
+    const events = await store.readStream('host-edge');
+    await store.close();
+    expect(events.map((e) => e.type)).toEqual(['HostInstanceStarted', 'HostInstanceStopped']);
+    expect(events[1]!.data).toMatchObject({ host: 'edge', reason: 'SIGTERM' });
+  });
+
+  it('bench store --json prints one JSON object with the measured rates and their ratio', () => {
+    const run = spawnSync(process.execPath, [bin, 'bench', 'store', '--json', '--seconds', '0.3'], {
+      encoding: 'utf8',
+      cwd: dir.path,
+    });
+    expect(run.status).toBe(0);
+    const result = JSON.parse(run.stdout.trim()) as Record<string, number>;
+    expect(Object.keys(result)).toEqual(
+      expect.arrayContaining(['appendsPerSec', 'rawInsertsPerSec', 'ratio', 'singleAppendsPerSec']),
+    );
+    expect(result.appendsPerSec).toBeGreaterThan(0);
+    expect(result.ratio).toBeCloseTo(result.appendsPerSec! / result.rawInsertsPerSec!, 2);
+  });
+
+  it('refuses a bad option value with a clear message and a non-zero exit', () => {
+    const run = spawnSync(process.execPath, [bin, 'bench', 'store', '--seconds', 'soon'], { encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('must be a positive number');
+  });
+});
