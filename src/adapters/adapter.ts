@@ -1,0 +1,94 @@
+import type { Readable } from 'node:stream';
+import type { z } from 'zod';
+import type { MessageContext } from '../domain/events/index.js';
+
+export type PropertyValue = string | number | boolean | null;
+
+/** A message as a receive handler hands it to the engine. */
+export interface InboundMessage {
+  /**
+   * The source's natural key (MQ MsgId, FTP path+size+mtime, POP3 UIDL, JetStream sequence,
+   * Idempotency-Key). The message id derives from it, so a redelivery is received only once.
+   */
+  readonly sourceKey?: string;
+  /** Small bodies as bytes; large ones as a stream, which goes to the blob store unbuffered. */
+  readonly body: Uint8Array | Readable;
+  readonly contentType?: string;
+  readonly context?: Partial<MessageContext>;
+  readonly parts?: readonly { name: string; contentType?: string; body: Uint8Array }[];
+}
+
+/**
+ * What became of a submitted message. The adapter commits its transport (ack, delete, MQCMIT)
+ * for every outcome: `duplicate` means an earlier delivery was already received, and
+ * `suspended` means it is safely stored with its reason, so nothing is lost either way.
+ */
+export type SubmitResult =
+  | { readonly status: 'received'; readonly messageIds: readonly string[] }
+  | { readonly status: 'duplicate'; readonly messageId: string }
+  | { readonly status: 'suspended'; readonly messageId: string; readonly reason: string };
+
+export interface ReceiveContext {
+  /** Aborted when the handler must stop: shutdown, the location disabled, or its lease lost. */
+  readonly signal: AbortSignal;
+  /** Runs the receive pipeline, routes, and records `MessageReceived` (or the suspension). */
+  submit(message: InboundMessage): Promise<SubmitResult>;
+}
+
+/**
+ * A receive handler's loop: connect → read → submit → ack/nack → close. It returns when the
+ * signal aborts; a `TransientAdapterError` makes the runtime reconnect it with back-off.
+ */
+export interface ReceiveHandler {
+  run(context: ReceiveContext): Promise<void>;
+}
+
+/** A message as a send handler gets it. */
+export interface OutboundMessage {
+  readonly messageId: string;
+  readonly port: string;
+  readonly attempt: number;
+  readonly contentType?: string;
+  readonly context: MessageContext;
+  /** Opens the body as a stream (from the event or the blob store). */
+  openBody(): Promise<Readable>;
+  /** The whole body; refused past a size limit, for transports that need it in one piece. */
+  readBody(maxBytes?: number): Promise<Buffer>;
+}
+
+export interface SendOutcome {
+  /** Where it went (a file path, a subject, a queue), for tracking. */
+  readonly address?: string;
+  /** Properties the transport handed back (an MQ MsgId, an HTTP status). */
+  readonly properties?: Record<string, PropertyValue>;
+}
+
+export interface SendHandler {
+  send(message: OutboundMessage, signal: AbortSignal): Promise<SendOutcome>;
+  close(): Promise<void>;
+}
+
+export interface ReceiveSide<C> {
+  readonly config: z.ZodType<C>;
+  /**
+   * Whether one instance at a time may run this receiver (under a lease): `always` for FTP,
+   * SFTP; a function where it depends on the settings (POP3 `auto`, ordered NATS receive).
+   */
+  readonly singleActive: 'always' | 'never' | ((config: C) => boolean);
+  create(config: C, location: { name: string; receivePort: string }): ReceiveHandler;
+}
+
+export interface SendSide<C> {
+  readonly config: z.ZodType<C>;
+  create(config: C, port: { name: string }): SendHandler;
+  /** For dynamic send ports: the address schemes this adapter takes (`file`, `nats`) and how. */
+  readonly address?: { readonly schemes: readonly string[]; parse(address: string): C };
+}
+
+/** One adapter: its settings schemas and its handlers. Each adapter folder exports one. */
+export interface AdapterDefinition<R = unknown, S = unknown> {
+  readonly name: string;
+  readonly description: string;
+  readonly receive?: ReceiveSide<R>;
+  readonly send?: SendSide<S>;
+}

@@ -1,0 +1,4 @@
+export * from './bindings.js';
+export * from './names.js';
+export * from './parse-bindings.js';
+export * from './retry.js';
