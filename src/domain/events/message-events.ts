@@ -93,6 +93,8 @@ export const SendFailed = defineEvent(
     error: errorInfo,
     /** When the next attempt is due; absent when the port gave up (suspension follows). */
     nextRetryAt: z.iso.datetime({ offset: true }).optional(),
+    /** The transport of the next attempt: `backup` once the primary's retries are used up. */
+    nextTransport: z.enum(['primary', 'backup']).optional(),
   }),
 );
 
@@ -110,7 +112,14 @@ export const MessageSuspended = defineEvent(
 export const MessageResumed = defineEvent(
   'MessageResumed',
   1,
-  z.object({ messageId, port: z.string().optional(), note: z.string().optional() }),
+  z.object({
+    messageId,
+    /** The suspended send to resume; absent for a message suspended before routing. */
+    port: z.string().optional(),
+    /** A message suspended as unroutable is routed again on resume, under the configuration then live. */
+    routing: z.object({ sendPorts: z.array(nonEmpty), subscriptions: z.array(nonEmpty) }).optional(),
+    note: z.string().optional(),
+  }),
 );
 
 export const MessageTerminated = defineEvent(
