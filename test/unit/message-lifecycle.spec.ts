@@ -174,6 +174,9 @@ describe('message lifecycle decider', () => {
       .then(claim(1));
     expect(types(resumed)).toEqual(['SendClaimed']);
     expect(types(given(unroutable).when({ type: 'Terminate' }))).toEqual(['MessageTerminated']);
+    expect(types(given(unroutable).when({ type: 'Resume', routing: { sendPorts: [], subscriptions: [] } }))).toBe(
+      'STILL_UNROUTABLE',
+    );
   });
 
   it('a sent message cannot be terminated', () => {

@@ -39,6 +39,7 @@ export type RejectionCode =
   | 'STALE_ATTEMPT'
   | 'NOT_CLAIMED'
   | 'NOT_SUSPENDED'
+  | 'STILL_UNROUTABLE'
   | 'ALREADY_FINAL';
 
 const reject = (code: RejectionCode, reason: string): Decision => ({ ok: false, code, reason });
@@ -136,6 +137,9 @@ export function decideMessage(state: MessageState, command: MessageCommand): Dec
         return emit({ type: 'MessageResumed', data: { messageId, port: command.port, ...note(command.note) } });
       }
       if (state.status !== 'suspended') return reject('NOT_SUSPENDED', `message is ${state.status}`);
+      if (state.suspendedStage === 'route' && (command.routing?.sendPorts.length ?? 0) === 0) {
+        return reject('STILL_UNROUTABLE', 'no subscription matches the message under the configuration now live');
+      }
       return emit({
         type: 'MessageResumed',
         data: { messageId, ...(command.routing ? { routing: command.routing } : {}), ...note(command.note) },
