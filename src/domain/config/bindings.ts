@@ -26,8 +26,8 @@ export const pipelineStepSchema = z.discriminatedUnion('component', [
   }),
   z.object({
     component: z.literal('split'),
-    /** JSON pointer to an array, or an XML path selecting the repeating element. */
-    path: z.string().min(1),
+    /** JSON pointer to an array (`""`: the body is the array), or an XML path selecting the repeating element. */
+    path: z.string(),
   }),
 ]);
 export type PipelineStep = z.infer<typeof pipelineStepSchema>;
