@@ -23,7 +23,7 @@ const reportFile = join('test-results', 'vitest.json');
  * openssh-server (sshd), dovecot-core (dovecot), dovecot-pop3d, chromium (chromium).
  * @type {{ pkg: string, bin: string }[]}
  */
-const SYSTEM_PACKAGES = [];
+const SYSTEM_PACKAGES = [{ pkg: 'nats-server', bin: 'nats-server' }];
 
 /** Runs a command in the project folder with inherited output; returns its exit code. */
 function run(command, args, env = process.env) {

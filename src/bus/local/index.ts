@@ -1,0 +1,1 @@
+export { LocalWorkQueue, type LocalWorkQueueOptions } from './local-work-queue.js';

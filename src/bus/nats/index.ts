@@ -1,0 +1,2 @@
+export { NatsWorkQueue } from './nats-work-queue.js';
+export type { NatsWorkQueueOptions, ResolvedNatsOptions } from './options.js';
