@@ -61,6 +61,11 @@ export interface SendOutcome {
   readonly address?: string;
   /** Properties the transport handed back (an MQ MsgId, an HTTP status). */
   readonly properties?: Record<string, PropertyValue>;
+  /**
+   * A solicit-response send's answer (an HTTP response, a NATS reply, an MQ reply read from the
+   * ReplyToQ): the engine receives it as a new message correlated to the request.
+   */
+  readonly response?: Omit<InboundMessage, 'sourceKey'>;
 }
 
 export interface SendHandler {

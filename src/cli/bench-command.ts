@@ -6,6 +6,12 @@ function positive(value: string): number {
   return n;
 }
 
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return n;
+}
+
 /**
  * `signalbox bench <name>`: the benchmarks live in `bench/` and are loaded only when asked for,
  * so the engine itself never carries them.
@@ -23,12 +29,27 @@ export function benchCommand(): Command {
       await benchStore(options);
     });
   bench
+    .command('failover')
+    .description(
+      "lease failover: SIGKILL the holder N times (time to the new holder's first accepted fenced write), then count false failovers with every core saturated",
+    )
+    .option('--json', 'print one JSON object instead of a table', false)
+    .option('--kills <n>', 'kill cycles', count, 20)
+    .option('--load-seconds <s>', 'seconds of the full-CPU phase (0 skips it)', count, 600)
+    .option('--ttl-ms <ms>', "the workers' lease ttl (default: the engine's default)", positive)
+    .action(async (options: { json: boolean; kills: number; loadSeconds: number; ttlMs?: number }) => {
+      const { benchFailover } = await import('../../bench/failover.js');
+      await benchFailover(options);
+    });
+  bench
     .command('all')
     .description('run every benchmark with its defaults')
     .option('--json', 'print JSON lines instead of tables', false)
     .action(async (options: { json: boolean }) => {
       const { benchStore } = await import('../../bench/store.js');
       await benchStore({ seconds: 5, json: options.json });
+      const { benchFailover } = await import('../../bench/failover.js');
+      await benchFailover({ json: options.json });
     });
   return bench;
 }

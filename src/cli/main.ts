@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import { benchCommand } from './bench-command.js';
-import { startCommand } from './start-command.js';
+import { startCommand, workerCommand } from './start-command.js';
 
 const program = new Command('signalbox')
   .description('Signalbox: an event-sourced integration engine')
   .showHelpAfterError()
   .addCommand(startCommand())
+  .addCommand(workerCommand())
   .addCommand(benchCommand());
 
 try {

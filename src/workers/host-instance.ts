@@ -42,3 +42,20 @@ export async function recordStopped(store: EventStore, id: HostInstanceIdentity,
     'any',
   );
 }
+
+export interface HostInstance {
+  readonly identity: HostInstanceIdentity;
+  /** Records `HostInstanceStopped`; a process that is killed never gets to, which is the point. */
+  stop(reason: string): Promise<void>;
+}
+
+/**
+ * Starts this process as an instance of `host`: a new identity, recorded as started. The
+ * instance id is also what the process bids for leases with, so a lease's holder can be traced
+ * to a host, a machine and a process id.
+ */
+export async function startHostInstance(store: EventStore, host: string, version: string): Promise<HostInstance> {
+  const identity = newInstanceIdentity(host);
+  await recordStarted(store, identity, version);
+  return { identity, stop: (reason) => recordStopped(store, identity, reason) };
+}

@@ -179,6 +179,25 @@ describe('message lifecycle decider', () => {
     );
   });
 
+  it('a reply that never came suspends the request send; a resume sends it again as the next attempt', () => {
+    const timedOut = given([received('out')])
+      .when(claim(1))
+      .then({ type: 'CompleteSend', port: 'out', attempt: 1, durationMs: 1 })
+      .then({ type: 'TimeOutCorrelation', port: 'out', set: 'orders', key: 'k1' });
+    expect(types(timedOut)).toEqual(['MessageSuspended']);
+    expect(timedOut.ok && timedOut.events[0]!.data).toMatchObject({ stage: 'correlation', nextAttempt: 2 });
+    const resent = given([received('out')])
+      .when(claim(1))
+      .then({ type: 'CompleteSend', port: 'out', attempt: 1, durationMs: 1 })
+      .then({ type: 'TimeOutCorrelation', port: 'out', set: 'orders', key: 'k1' })
+      .then({ type: 'Resume', port: 'out' })
+      .then(claim(2));
+    expect(types(resent)).toEqual(['SendClaimed']);
+    expect(types(given([received('out')]).when({ type: 'TimeOutCorrelation', port: 'out', set: 's', key: 'k' }))).toBe(
+      'NOT_CLAIMABLE',
+    );
+  });
+
   it('a sent message cannot be terminated', () => {
     const done = given([received('out')])
       .when(claim(1))

@@ -32,6 +32,24 @@ export const pipelineStepSchema = z.discriminatedUnion('component', [
 ]);
 export type PipelineStep = z.infer<typeof pipelineStepSchema>;
 
+/**
+ * A send that starts a conversation: its key goes out with the message (engine-made, in
+ * `property`) or comes back from the transport (`property` read from the send's outcome, such
+ * as an MQ MsgId), and a reply must follow it within `timeoutMs` or the request is suspended.
+ */
+export const correlationInitSchema = z.object({
+  set: artifactName,
+  property: z.string().min(1),
+  keySource: z.enum(['engine', 'transport']).default('engine'),
+  timeoutMs: z.number().int().positive().default(60_000),
+});
+
+/** A receive location whose messages may be replies: `property` holds the key of `set`. */
+export const correlationFollowSchema = z.object({
+  set: artifactName,
+  property: z.string().min(1),
+});
+
 export const receiveLocationSchema = z.object({
   name: artifactName,
   /** The receive port this location feeds; routes see it as `BTS.ReceivePortName`. */
@@ -40,6 +58,7 @@ export const receiveLocationSchema = z.object({
   adapter: z.string().min(1),
   config: adapterConfig,
   pipeline: z.array(pipelineStepSchema).default([{ component: 'passthrough' }]),
+  follows: correlationFollowSchema.optional(),
   enabled: z.boolean().default(true),
 });
 
@@ -60,6 +79,7 @@ export const sendPortSchema = z.object({
   ordered: orderedDeliverySchema.optional(),
   /** Shorthand for one subscription named after the port. */
   filter: z.string().optional(),
+  correlation: correlationInitSchema.optional(),
   enabled: z.boolean().default(true),
 });
 

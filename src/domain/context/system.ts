@@ -36,6 +36,9 @@ export const BTS = defineContextNamespace('BTS', {
   IsDynamicSend: z.boolean(),
   IsRequestResponse: z.boolean(),
   CorrelationToken: text,
+  /** On a reply: the correlation set it followed and the message that started the conversation. */
+  CorrelationSet: text,
+  RequestMessageID: text,
   /** Whether a message nobody subscribes to is suspended (true) or only reported. */
   SuspendMessageOnRoutingFailure: z.boolean(),
 });

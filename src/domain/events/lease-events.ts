@@ -11,7 +11,15 @@ export const LeaseAcquired = defineEvent(
   z.object({ resource: nonEmpty, holder: nonEmpty, term, ttlMs }),
 );
 
-export const LeaseRenewed = defineEvent('LeaseRenewed', 1, z.object({ resource: nonEmpty, holder: nonEmpty, term }));
+/**
+ * `ttlMs` repeats the holder's ttl so that the lease's state follows from any suffix of its stream
+ * (`maxCount` removes the acquisition in time). Optional: renewals written before it lack it.
+ */
+export const LeaseRenewed = defineEvent(
+  'LeaseRenewed',
+  1,
+  z.object({ resource: nonEmpty, holder: nonEmpty, term, ttlMs: ttlMs.optional() }),
+);
 
 export const LeaseReleased = defineEvent(
   'LeaseReleased',

@@ -106,6 +106,8 @@ export const MessageSuspended = defineEvent(
     port: z.string().optional(),
     stage: z.enum(['receive', 'route', 'send', 'correlation', 'ordered']),
     reason: errorInfo,
+    /** The attempt a resume will make, when it is not the next one after a failure (a reply timed out). */
+    nextAttempt: z.number().int().positive().optional(),
   }),
 );
 

@@ -5,5 +5,11 @@ import { defineEvent, messageId, nonEmpty } from './define.js';
 export const MessageEnqueued = defineEvent(
   'MessageEnqueued',
   1,
-  z.object({ port: nonEmpty, messageId, sequence: z.number().int().nonnegative() }),
+  z.object({
+    port: nonEmpty,
+    messageId,
+    sequence: z.number().int().nonnegative(),
+    /** Global position of the event that routed it, so a new holder resumes enqueuing after it. */
+    routedAt: z.string().regex(/^\d+$/),
+  }),
 );

@@ -5,6 +5,7 @@ import type { MessageState, SendState } from './state.js';
 type ErrorInfo = EventData<'SendFailed'>['error'];
 
 export type MessageCommand =
+  | TimeOutCorrelation
   | { type: 'ClaimSend'; port: string; attempt: number; worker: string; now: Date }
   | {
       type: 'CompleteSend';
@@ -25,6 +26,8 @@ export type MessageCommand =
     }
   | { type: 'Resume'; port?: string; routing?: EventData<'MessageResumed'>['routing']; note?: string }
   | { type: 'Terminate'; port?: string; note?: string };
+/** No reply followed the correlation a send started: suspend that send, to be resent on resume. */
+export type TimeOutCorrelation = { type: 'TimeOutCorrelation'; port: string; set: string; key: string };
 
 /** What the decider wants written: `{type, data}` pairs, in order, for one append. */
 export type Decision =
@@ -143,6 +146,25 @@ export function decideMessage(state: MessageState, command: MessageCommand): Dec
       return emit({
         type: 'MessageResumed',
         data: { messageId, ...(command.routing ? { routing: command.routing } : {}), ...note(command.note) },
+      });
+    }
+    case 'TimeOutCorrelation': {
+      const send = sendOf(state, command.port);
+      if (isDecision(send)) return send;
+      if (send.status !== 'sent') return reject('NOT_CLAIMABLE', `send to ${command.port} is ${send.status}`);
+      return emit({
+        type: 'MessageSuspended',
+        data: {
+          messageId,
+          port: command.port,
+          stage: 'correlation',
+          reason: {
+            code: 'CORRELATION_TIMEOUT',
+            message: `no reply followed correlation ${command.set}/${command.key} in time`,
+            retryable: true,
+          },
+          nextAttempt: send.attempt + 1,
+        },
       });
     }
     case 'Terminate': {

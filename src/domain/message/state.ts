@@ -68,7 +68,11 @@ const handlers: Handlers = {
   MessageSuspended: (state, data) =>
     data.port === undefined
       ? { ...state, status: 'suspended', suspendedStage: data.stage }
-      : withSend(state, data.port, (send) => ({ ...send, status: 'suspended' })),
+      : withSend(state, data.port, (send) => ({
+          ...send,
+          status: 'suspended',
+          attempt: data.nextAttempt ?? send.attempt,
+        })),
   MessageResumed: (state, data) => {
     if (data.port !== undefined) {
       return withSend(state, data.port, (send) => ({

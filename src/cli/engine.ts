@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultRegistry } from '../adapters/index.js';
+import { LocalWorkQueue } from '../bus/local/index.js';
+import { NatsWorkQueue } from '../bus/nats/index.js';
+import type { WorkQueue } from '../bus/work-queue.js';
+import type { Bindings } from '../domain/config/index.js';
+import { openViewDatabase } from '../projections/view-database.js';
+import { LocalBlobStore } from '../store/blob/local-blob-store.js';
+import { openStore } from '../store/open-store.js';
+import { HostRuntime } from '../workers/host-runtime.js';
+import {
+  newInstanceIdentity,
+  recordStarted,
+  recordStopped,
+  type HostInstanceIdentity,
+} from '../workers/host-instance.js';
+import type { Logger } from '../workers/logger.js';
+
+export interface EngineOptions {
+  /** Folder for the embedded store, the work queue, views and blobs. */
+  readonly dataDir: string;
+  /** Event store location; default the SQLite file `<data>/signalbox.db`. */
+  readonly store?: string;
+  /** NATS servers for the work queue; default the embedded queue `<data>/work.db`. */
+  readonly nats?: string;
+  readonly host: string;
+  /**
+   * This instance's name on its machine: its views live in `<data>/views-<name>.db`, so two
+   * instances sharing a data folder need different names.
+   */
+  readonly name: string;
+  readonly bindings: Bindings;
+  readonly logger: Logger;
+  readonly sendConcurrency?: number;
+}
+
+export interface Engine {
+  readonly identity: HostInstanceIdentity;
+  stop(reason: string): Promise<void>;
+}
+
+/** Opens what a host instance needs and starts it; `stop` undoes it in reverse order. */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = await openStore(options.store ?? join(options.dataDir, 'signalbox.db'));
+  const blobs = await LocalBlobStore.open(join(options.dataDir, 'blobs'));
+  const queue: WorkQueue = options.nats
+    ? await NatsWorkQueue.connect({ servers: options.nats })
+    : new LocalWorkQueue(join(options.dataDir, 'work.db'));
+  const identity = newInstanceIdentity(options.host);
+  // Views belong to this instance: each keeps its own, fed from the store.
+  const views = openViewDatabase(join(options.dataDir, `views-${options.name}.db`));
+  const runtime = new HostRuntime({
+    bindings: options.bindings,
+    registry: defaultRegistry(),
+    store,
+    blobs,
+    queue,
+    views,
+    identity,
+    logger: options.logger,
+    ...(options.sendConcurrency === undefined ? {} : { sendConcurrency: options.sendConcurrency }),
+  });
+  await recordStarted(store, identity, process.env.npm_package_version ?? '0.1.0');
+  runtime.start();
+  return {
+    identity,
+    async stop(reason) {
+      await runtime.stop();
+      await recordStopped(store, identity, reason);
+      await queue.close();
+      views.close();
+      await store.close();
+    },
+  };
+}

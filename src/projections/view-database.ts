@@ -1,0 +1,15 @@
+import Database from 'better-sqlite3';
+
+/**
+ * A node's read models live in their own SQLite file, next to (never inside) the event store:
+ * they can be dropped and rebuilt from history at any time.
+ */
+export function openViewDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // A view lost in a power cut is rebuilt from its checkpoint; it need not fsync every batch.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.exec(`CREATE TABLE IF NOT EXISTS checkpoints (view TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`);
+  return db;
+}

@@ -1,0 +1,134 @@
+import type Database from 'better-sqlite3';
+import type { RecordedEvent } from '../../store/event-store.js';
+import type { Projection } from '../runner.js';
+
+/**
+ * Every routed send that is not finished: pending, retrying, claimed or suspended, with the
+ * attempt that is next and when it is due. The dispatcher publishes work from it; republishing
+ * open sends whose work went missing is the reconciler.
+ */
+export const openSendsView: Projection = {
+  name: 'open-sends',
+  filter: {
+    streamPrefixes: ['message-', 'correlation-'],
+    eventTypes: [
+      'CorrelationInitialized',
+      'CorrelationFollowed',
+      'MessageReceived',
+      'SendClaimed',
+      'MessageSent',
+      'SendFailed',
+      'MessageSuspended',
+      'MessageResumed',
+      'MessageTerminated',
+    ],
+  },
+  setup(db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS open_sends (
+      message_id TEXT NOT NULL,
+      port TEXT NOT NULL,
+      attempt INTEGER NOT NULL,
+      status TEXT NOT NULL,          -- pending | retrying | claimed | suspended
+      due_at INTEGER NOT NULL,       -- ms since epoch
+      claimed_at INTEGER,
+      published_attempt INTEGER,     -- local bookkeeping of the dispatcher on this node
+      published_at INTEGER,
+      PRIMARY KEY (message_id, port)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS open_sends_due ON open_sends(status, due_at);
+    -- conversations waiting for a reply; the dispatcher suspends the request when one expires
+    CREATE TABLE IF NOT EXISTS open_correlations (
+      correlation_set TEXT NOT NULL,
+      key TEXT NOT NULL,
+      message_id TEXT NOT NULL,
+      port TEXT NOT NULL,
+      expires_at INTEGER NOT NULL,
+      PRIMARY KEY (correlation_set, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS open_correlations_expiry ON open_correlations(expires_at)`);
+  },
+  apply(db, event) {
+    apply(db, event);
+  },
+};
+
+function apply(db: Database.Database, event: RecordedEvent): void {
+  const at = event.recordedAt.getTime();
+  switch (event.type) {
+    case 'MessageReceived':
+      for (const port of event.data.routing.sendPorts) insertPending(db, event.data.messageId, port, 1, at);
+      return;
+    case 'SendClaimed':
+      db.prepare(
+        `UPDATE open_sends SET status = 'claimed', attempt = ?, claimed_at = ? WHERE message_id = ? AND port = ?`,
+      ).run(event.data.attempt, at, event.data.messageId, event.data.port);
+      return;
+    case 'MessageSent':
+      db.prepare('DELETE FROM open_sends WHERE message_id = ? AND port = ?').run(event.data.messageId, event.data.port);
+      return;
+    case 'SendFailed':
+      db.prepare(
+        `UPDATE open_sends SET attempt = ?, status = ?, due_at = ?, claimed_at = NULL WHERE message_id = ? AND port = ?`,
+      ).run(
+        event.data.attempt + 1,
+        event.data.nextRetryAt ? 'retrying' : 'suspended',
+        event.data.nextRetryAt ? Date.parse(event.data.nextRetryAt) : at,
+        event.data.messageId,
+        event.data.port,
+      );
+      return;
+    case 'MessageSuspended':
+      if (event.data.port !== undefined) {
+        // A send suspended after it was sent (its reply never came) is open again, for a resend.
+        db.prepare(
+          `INSERT INTO open_sends (message_id, port, attempt, status, due_at) VALUES (?, ?, ?, 'suspended', ?)
+           ON CONFLICT(message_id, port) DO UPDATE SET status = 'suspended', attempt = coalesce(?, attempt)`,
+        ).run(event.data.messageId, event.data.port, event.data.nextAttempt ?? 1, at, event.data.nextAttempt ?? null);
+      }
+      return;
+    case 'CorrelationInitialized':
+      if (event.data.port !== undefined && event.data.expiresAt !== undefined) {
+        db.prepare(
+          `INSERT INTO open_correlations (correlation_set, key, message_id, port, expires_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(correlation_set, key) DO UPDATE SET message_id = excluded.message_id, port = excluded.port,
+             expires_at = excluded.expires_at`,
+        ).run(event.data.set, event.data.key, event.data.messageId, event.data.port, Date.parse(event.data.expiresAt));
+      }
+      return;
+    case 'CorrelationFollowed':
+      db.prepare('DELETE FROM open_correlations WHERE correlation_set = ? AND key = ?').run(
+        event.data.set,
+        event.data.key,
+      );
+      return;
+    case 'MessageResumed':
+      if (event.data.port !== undefined) {
+        db.prepare(`UPDATE open_sends SET status = 'pending', due_at = ? WHERE message_id = ? AND port = ?`).run(
+          at,
+          event.data.messageId,
+          event.data.port,
+        );
+      }
+      for (const port of event.data.routing?.sendPorts ?? []) insertPending(db, event.data.messageId, port, 1, at);
+      return;
+    case 'MessageTerminated':
+      if (event.data.port === undefined) {
+        db.prepare('DELETE FROM open_sends WHERE message_id = ?').run(event.data.messageId);
+      } else {
+        db.prepare('DELETE FROM open_sends WHERE message_id = ? AND port = ?').run(
+          event.data.messageId,
+          event.data.port,
+        );
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+function insertPending(db: Database.Database, messageId: string, port: string, attempt: number, at: number): void {
+  db.prepare(
+    `INSERT INTO open_sends (message_id, port, attempt, status, due_at) VALUES (?, ?, ?, 'pending', ?)
+     ON CONFLICT(message_id, port) DO NOTHING`,
+  ).run(messageId, port, attempt, at);
+}

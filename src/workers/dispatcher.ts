@@ -1,0 +1,127 @@
+import type Database from 'better-sqlite3';
+import type { WorkQueue } from '../bus/work-queue.js';
+import type { Logger } from './logger.js';
+
+export interface DispatcherOptions {
+  /** The node's view database, fed with the `open-sends` view. */
+  readonly views: Database.Database;
+  readonly queue: WorkQueue;
+  /** Ports whose sends do not go through the queue (ordered ports have their own sender). */
+  readonly skipPorts?: ReadonlySet<string>;
+  /** Open sends whose work was published longer ago than this are published again. Default 60 s. */
+  readonly republishAfterMs?: number;
+  /** How often the dispatcher looks when nothing woke it. Default 250 ms. */
+  readonly intervalMs?: number;
+  readonly logger: Logger;
+  /** Suspends a request whose reply did not come in time (the runtime appends the event). */
+  readonly expireCorrelation?: (correlation: {
+    set: string;
+    key: string;
+    messageId: string;
+    port: string;
+  }) => Promise<void>;
+}
+
+interface OpenSend {
+  message_id: string;
+  port: string;
+  attempt: number;
+  status: string;
+  due_at: number;
+  published_attempt: number | null;
+  published_at: number | null;
+}
+
+/**
+ * Publishes send work for every open send the view shows: new routes and resumed sends at once,
+ * retries with their due time. It is also the reconciler: work published long ago for a send that
+ * is still open (the queue lost it, or it was never acked) is published again — the send claim
+ * in the store makes a duplicate harmless. Runs on one node at a time, under a lease.
+ */
+export class Dispatcher {
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  /** Tells the dispatcher the view changed (the projection runner calls it after each batch). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const published = (await this.publishDue()) + (await this.expireCorrelations());
+      if (published > 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.options.intervalMs ?? 250);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        this.wake = done;
+        signal.addEventListener('abort', done, { once: true });
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /**
+   * Suspends the request of every conversation whose reply did not come in time; a resume sends
+   * it again. Returns how many it suspended.
+   */
+  async expireCorrelations(limit = 100): Promise<number> {
+    const expire = this.options.expireCorrelation;
+    if (!expire) return 0;
+    const rows = this.options.views
+      .prepare('SELECT * FROM open_correlations WHERE expires_at <= ? ORDER BY expires_at LIMIT ?')
+      .all(Date.now(), limit) as { correlation_set: string; key: string; message_id: string; port: string }[];
+    for (const row of rows) {
+      await expire({ set: row.correlation_set, key: row.key, messageId: row.message_id, port: row.port });
+      this.options.views
+        .prepare('DELETE FROM open_correlations WHERE correlation_set = ? AND key = ?')
+        .run(row.correlation_set, row.key);
+    }
+    return rows.length;
+  }
+
+  /** Publishes one page of due work; returns how many items it published. */
+  async publishDue(limit = 500): Promise<number> {
+    const now = Date.now();
+    const stale = now - (this.options.republishAfterMs ?? 60_000);
+    const rows = this.options.views
+      .prepare(
+        `SELECT * FROM open_sends
+         WHERE (status IN ('pending', 'retrying')
+                AND (published_attempt IS NULL OR published_attempt < attempt OR published_at < ?))
+            -- a claim that never ended, whose work the queue no longer has: the worker that
+            -- receives it again records the lost attempt (see SendWorker)
+            OR (status = 'claimed' AND claimed_at < ? AND (published_at IS NULL OR published_at < ?))
+         ORDER BY due_at LIMIT ?`,
+      )
+      .all(stale, stale, stale, limit) as OpenSend[];
+    const skip = this.options.skipPorts;
+    const mark = this.options.views.prepare(
+      'UPDATE open_sends SET published_attempt = ?, published_at = ? WHERE message_id = ? AND port = ? AND attempt = ?',
+    );
+    let published = 0;
+    await Promise.all(
+      rows.map(async (row) => {
+        if (skip?.has(row.port)) {
+          mark.run(row.attempt, now, row.message_id, row.port, row.attempt);
+          return;
+        }
+        await this.options.queue.publish({
+          messageId: row.message_id,
+          port: row.port,
+          attempt: row.attempt,
+          enqueuedAt: new Date(now).toISOString(),
+          ...(row.due_at > now ? { notBefore: new Date(row.due_at).toISOString() } : {}),
+        });
+        mark.run(row.attempt, now, row.message_id, row.port, row.attempt);
+        published++;
+      }),
+    );
+    return published;
+  }
+}

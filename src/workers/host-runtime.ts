@@ -1,0 +1,204 @@
+import type Database from 'better-sqlite3';
+import type { AdapterRegistry } from '../adapters/registry.js';
+import type { WorkQueue } from '../bus/work-queue.js';
+import { allSubscriptions, type Bindings } from '../domain/config/index.js';
+import { compileSubscriptions } from '../domain/routing/route.js';
+import { compilePipeline } from '../pipeline/pipeline.js';
+import { ProjectionRunner } from '../projections/runner.js';
+import { openSendsView } from '../projections/views/open-sends.js';
+import type { BlobStore } from '../store/blob/blob-store.js';
+import type { EventStore } from '../store/event-store.js';
+import { Dispatcher } from './dispatcher.js';
+import type { HostInstanceIdentity } from './host-instance.js';
+import { runSingleton, type SingletonWorker } from './lease/index.js';
+import { runOrderedSender } from './ordered/ordered-sender.js';
+import type { Logger } from './logger.js';
+import { runReceiveLoop } from './receiver/receive-loop.js';
+import { Conversations } from './correlation/conversations.js';
+import { runMessageCommand } from './message-commands.js';
+import { createSubmit, type Routing } from './receiver/submit.js';
+import { SendPorts } from './sender/send-ports.js';
+import { SendWorker } from './sender/send-worker.js';
+
+export interface HostRuntimeOptions {
+  readonly bindings: Bindings;
+  readonly registry: AdapterRegistry;
+  readonly store: EventStore;
+  readonly blobs: BlobStore;
+  readonly queue: WorkQueue;
+  /** This node's view database (the open-sends view the dispatcher reads). */
+  readonly views: Database.Database;
+  readonly identity: HostInstanceIdentity;
+  readonly logger: Logger;
+  /** Concurrent sends of this instance. Default 16. */
+  readonly sendConcurrency?: number;
+  /** Lease ttl for singleton handlers and the dispatcher. Default: the lease module's. */
+  readonly leaseTtlMs?: number;
+  /** The queue's ack wait, for the send workers' progress reports. Default 30 s. */
+  readonly ackWaitMs?: number;
+}
+
+/**
+ * One host instance: the receive locations of its host (single-active ones under a lease), the
+ * open-sends view, the dispatcher (one instance of the whole cluster at a time, under a lease
+ * that depends on the queue being reachable), and send workers that compete for work.
+ *
+ * Everything is resolved before anything starts: a bad adapter setting or filter refuses the
+ * whole configuration, naming the field.
+ */
+export class HostRuntime {
+  private readonly abort = new AbortController();
+  private readonly tasks: Promise<unknown>[] = [];
+  private readonly singletons: SingletonWorker[] = [];
+  private readonly ports: SendPorts;
+  private readonly routing: Routing;
+  private readonly locations;
+
+  constructor(private readonly options: HostRuntimeOptions) {
+    const { bindings, registry } = options;
+    this.ports = new SendPorts(bindings.sendPorts, registry);
+    this.routing = {
+      subscriptions: compileSubscriptions(allSubscriptions(bindings)),
+      enabledPorts: new Set(bindings.sendPorts.filter((p) => p.enabled).map((p) => p.name)),
+    };
+    this.locations = bindings.receiveLocations.map((location, i) => {
+      const adapter = registry.get(location.adapter);
+      const config = registry.receiveConfig(location.adapter, location.config, `receiveLocations.${i}.config`);
+      const side = adapter.receive!;
+      const passthrough = location.pipeline.every((step) => step.component === 'passthrough');
+      return {
+        definition: location,
+        handler: side.create(config, { name: location.name, receivePort: location.receivePort }),
+        singleActive:
+          side.singleActive === 'always' || (typeof side.singleActive === 'function' && side.singleActive(config)),
+        pipeline: passthrough ? undefined : compilePipeline(location.pipeline),
+      };
+    });
+  }
+
+  /** The routing live now, for operators resuming unroutable messages. */
+  get liveRouting(): Routing {
+    return this.routing;
+  }
+
+  start(): void {
+    const { options } = this;
+    const signal = this.abort.signal;
+    const actor = `worker:${options.identity.instance}`;
+    const responses = new Map<string, ReturnType<typeof createSubmit>>();
+    const conversations = new Conversations(options.store, (port, response) => {
+      // A solicit-response port's replies arrive as if received on a location named after it.
+      let submit = responses.get(port.name);
+      if (!submit) {
+        submit = createSubmit({
+          store: options.store,
+          blobs: options.blobs,
+          location: { name: `${port.name}.response`, receivePort: port.name, adapter: port.adapter },
+          routing: () => this.routing,
+          actor,
+        });
+        responses.set(port.name, submit);
+      }
+      return submit(response);
+    });
+    const lease = (resource: string) => ({
+      resource,
+      holder: options.identity.instance,
+      ...(options.leaseTtlMs === undefined ? {} : { ttlMs: options.leaseTtlMs }),
+      onError: (error: unknown) => options.logger.warn({ err: error, resource }, 'lease worker error'),
+    });
+
+    for (const location of this.locations) {
+      const { definition } = location;
+      if (!definition.enabled || definition.host !== options.identity.host) continue;
+      const submit = createSubmit({
+        store: options.store,
+        blobs: options.blobs,
+        location: { name: definition.name, receivePort: definition.receivePort, adapter: definition.adapter },
+        ...(location.pipeline ? { pipeline: location.pipeline } : {}),
+        ...(definition.follows ? { follows: definition.follows } : {}),
+        routing: () => this.routing,
+        actor,
+      });
+      const loop = { location: definition.name, handler: location.handler, submit, logger: options.logger };
+      if (location.singleActive) {
+        this.singletons.push(
+          runSingleton(options.store, {
+            ...lease(`location-${definition.name}`),
+            handler: (context) => runReceiveLoop(loop, context.signal),
+          }),
+        );
+      } else {
+        this.tasks.push(runReceiveLoop(loop, signal));
+      }
+    }
+
+    const dispatcher = new Dispatcher({
+      views: options.views,
+      queue: options.queue,
+      expireCorrelation: async ({ set, key, messageId, port }) => {
+        await runMessageCommand(options.store, messageId, () => ({ type: 'TimeOutCorrelation', port, set, key }), {
+          actor,
+          causationId: `correlation-${set}-${key}`,
+        });
+      },
+      skipPorts: new Set(options.bindings.sendPorts.filter((p) => p.ordered).map((p) => p.name)),
+      logger: options.logger,
+    });
+    const runner = new ProjectionRunner(options.store, options.views, openSendsView, {
+      onBatch: () => dispatcher.poke(),
+    });
+    this.tasks.push(
+      runner.run(signal).catch((error: unknown) => options.logger.error({ err: error }, 'open-sends view stopped')),
+    );
+    this.singletons.push(
+      runSingleton(options.store, {
+        ...lease('dispatcher'),
+        dependencies: [{ name: 'work-queue', check: () => Promise.resolve(options.queue.isHealthy()) }],
+        handler: (context) => dispatcher.run(context.signal),
+      }),
+    );
+
+    for (const port of options.bindings.sendPorts) {
+      if (!port.ordered || !port.enabled || port.host !== options.identity.host) continue;
+      const onFailure = port.ordered.onFailure;
+      this.singletons.push(
+        runSingleton(options.store, {
+          ...lease(`port-${port.name}`),
+          handler: (context) =>
+            runOrderedSender(context, {
+              store: options.store,
+              blobs: options.blobs,
+              ports: this.ports,
+              port: port.name,
+              onFailure,
+              logger: options.logger,
+              conversations,
+            }),
+        }),
+      );
+    }
+
+    const sender = new SendWorker({
+      store: options.store,
+      queue: options.queue,
+      ports: this.ports,
+      blobs: options.blobs,
+      worker: options.identity.instance,
+      concurrency: options.sendConcurrency ?? 16,
+      ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+      logger: options.logger,
+      conversations,
+    });
+    this.tasks.push(
+      sender.run(signal).catch((error: unknown) => options.logger.error({ err: error }, 'send worker stopped')),
+    );
+  }
+
+  /** Stops receiving first, then lets sends in progress finish, then releases leases. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled([...this.singletons.map((s) => s.stop()), ...this.tasks]);
+    await this.ports.close();
+  }
+}

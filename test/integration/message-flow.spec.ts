@@ -1,0 +1,260 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { compileSubscriptions } from '../../src/domain/routing/route.js';
+import { resumeMessage, terminateMessage } from '../../src/workers/operations.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventually, startTestEngine, type TestEngine } from './support/engine.js';
+
+const root = tempDir('flow');
+afterAll(() => root.cleanup());
+let engine: TestEngine | undefined;
+afterEach(async () => {
+  await engine?.stop();
+  engine = undefined;
+});
+
+let n = 0;
+function folders() {
+  const dir = join(root.path, `case${n++}`);
+  const inbox = join(dir, 'inbox');
+  const outbox = join(dir, 'outbox');
+  mkdirSync(inbox, { recursive: true });
+  return { dir, inbox, outbox };
+}
+
+function bindings(
+  f: ReturnType<typeof folders>,
+  overrides: {
+    filter?: string;
+    pipeline?: unknown[];
+    port?: Record<string, unknown>;
+    send?: Record<string, unknown>;
+  } = {},
+) {
+  return {
+    receiveLocations: [
+      {
+        name: 'inbox',
+        receivePort: 'orders',
+        adapter: 'file',
+        config: { folder: f.inbox, mask: '*', pollIntervalMs: 50 },
+        ...(overrides.pipeline ? { pipeline: overrides.pipeline } : {}),
+      },
+    ],
+    sendPorts: [
+      {
+        name: 'outbox',
+        adapter: 'file',
+        config: { folder: f.outbox, fileName: '%SourceFileName%', createFolder: true, ...overrides.send },
+        filter: overrides.filter ?? "BTS.ReceivePortName == 'orders'",
+        retry: { count: 1, intervalMs: 100 },
+        ...overrides.port,
+      },
+    ],
+  };
+}
+
+const types = (events: { type: string }[]) => events.map((e) => e.type);
+
+describe('message flow on the embedded engine (SQLite store, embedded queue, File adapter)', () => {
+  it('a file dropped into the inbox is routed by its filter and written to the outbox, every step an event', async () => {
+    const f = folders();
+    engine = await startTestEngine(f.dir, bindings(f));
+    writeFileSync(join(f.inbox, 'order-1.xml'), '<order id="1"/>');
+    const written = await eventually(
+      () => existsSync(join(f.outbox, 'order-1.xml')) && readFileSync(join(f.outbox, 'order-1.xml'), 'utf8'),
+    );
+    expect(written).toBe('<order id="1"/>');
+    const events = await eventually(async () => {
+      const all = await engine!.messageEvents();
+      return all.some((e) => e.type === 'MessageSent') && all;
+    });
+    expect(types(events)).toEqual(['MessageReceived', 'SendClaimed', 'MessageSent']);
+    expect(events[0]).toMatchObject({
+      data: {
+        receiveLocation: 'inbox',
+        routing: { sendPorts: ['outbox'], subscriptions: ['outbox'] },
+        context: { promoted: { 'BTS.ReceivePortName': 'orders', 'FILE.ReceivedFileName': 'order-1.xml' } },
+      },
+    });
+    expect(events[2]!.data).toMatchObject({ port: 'outbox', attempt: 1, transport: 'primary' });
+    expect(readdirSync(f.inbox)).toEqual([]);
+  });
+
+  it('an unroutable message is suspended, and routed again on resume once the configuration matches', async () => {
+    const f = folders();
+    engine = await startTestEngine(f.dir, bindings(f, { filter: "BTS.ReceivePortName == 'invoices'" }));
+    writeFileSync(join(f.inbox, 'stray.txt'), 'nobody wants me');
+    const suspended = await eventually(async () => {
+      const all = await engine!.messageEvents();
+      return all.some((e) => e.type === 'MessageSuspended') && all;
+    });
+    expect(types(suspended)).toEqual(['MessageReceived', 'MessageUnroutable', 'MessageSuspended']);
+    const messageId = (suspended[0]!.data as { messageId: string }).messageId;
+    expect(existsSync(join(f.outbox, 'stray.txt'))).toBe(false);
+
+    await engine.stop();
+    engine = await startTestEngine(f.dir, bindings(f), 'second');
+    const decision = await resumeMessage(
+      engine.store,
+      { messageId, actor: 'user:alice' },
+      () => engine!.runtime.liveRouting,
+    );
+    expect(decision.ok).toBe(true);
+    await eventually(() => existsSync(join(f.outbox, 'stray.txt')));
+    const after = await engine.store.readStream(`message-${messageId}`);
+    expect(types(after).slice(3)).toEqual(['MessageResumed', 'SendClaimed', 'MessageSent']);
+    expect(after[3]!.metadata.actor).toBe('user:alice');
+  });
+
+  it('a send that keeps failing is retried, then suspended; resumed after the fix it is sent', async () => {
+    const f = folders();
+    engine = await startTestEngine(f.dir, bindings(f, { send: { createFolder: false } }));
+    writeFileSync(join(f.inbox, 'late.json'), '{"late":true}');
+    const failed = await eventually(async () => {
+      const all = await engine!.messageEvents();
+      return all.some((e) => e.type === 'MessageSuspended') && all;
+    });
+    expect(types(failed)).toEqual([
+      'MessageReceived',
+      'SendClaimed',
+      'SendFailed',
+      'SendClaimed',
+      'SendFailed',
+      'MessageSuspended',
+    ]);
+    expect(failed[2]!.data).toMatchObject({ attempt: 1, nextRetryAt: expect.any(String) as unknown });
+    expect(failed[5]!.data).toMatchObject({ port: 'outbox', stage: 'send' });
+    const messageId = (failed[0]!.data as { messageId: string }).messageId;
+
+    mkdirSync(f.outbox);
+    expect(
+      (
+        await resumeMessage(
+          engine.store,
+          { messageId, port: 'outbox', actor: 'user:bob' },
+          () => engine!.runtime.liveRouting,
+        )
+      ).ok,
+    ).toBe(true);
+    await eventually(() => existsSync(join(f.outbox, 'late.json')));
+    const sent = await eventually(async () => {
+      const all = await engine!.store.readStream(`message-${messageId}`);
+      return all.at(-1)?.type === 'MessageSent' && all;
+    });
+    expect(sent.at(-1)!.data).toMatchObject({ attempt: 3 });
+  });
+
+  it('a suspended send can be terminated instead, and then stays where it is', async () => {
+    const f = folders();
+    engine = await startTestEngine(f.dir, bindings(f, { send: { createFolder: false } }));
+    writeFileSync(join(f.inbox, 'doomed.txt'), 'x');
+    const failed = await eventually(async () => {
+      const all = await engine!.messageEvents();
+      return all.some((e) => e.type === 'MessageSuspended') && all;
+    });
+    const messageId = (failed[0]!.data as { messageId: string }).messageId;
+    expect((await terminateMessage(engine.store, { messageId, port: 'outbox', actor: 'user:carol' })).ok).toBe(true);
+    expect(
+      (
+        await resumeMessage(
+          engine.store,
+          { messageId, port: 'outbox', actor: 'user:carol' },
+          () => engine!.runtime.liveRouting,
+        )
+      ).ok,
+    ).toBe(false);
+  });
+
+  it('a message failing its pipeline is suspended with the reason, its body kept', async () => {
+    const f = folders();
+    const schema = { type: 'object', required: ['orderId'] };
+    engine = await startTestEngine(f.dir, bindings(f, { pipeline: [{ component: 'json-validate', schema }] }));
+    writeFileSync(join(f.inbox, 'bad.json'), '{"customer":"acme"}');
+    const events = await eventually(async () => {
+      const all = await engine!.messageEvents();
+      return all.some((e) => e.type === 'MessageSuspended') && all;
+    });
+    expect(types(events)).toEqual(['MessageReceived', 'MessageSuspended']);
+    expect(events[0]!.data).toMatchObject({
+      body: { kind: 'inline', content: '{"customer":"acme"}' },
+      routing: { sendPorts: [] },
+    });
+    expect(events[1]!.data).toMatchObject({ stage: 'receive', reason: { code: 'JSON_SCHEMA_MISMATCH' } });
+  });
+
+  it('a batch is split into messages that are promoted, routed and sent one by one', async () => {
+    const f = folders();
+    engine = await startTestEngine(
+      f.dir,
+      bindings(f, {
+        pipeline: [
+          { component: 'split', path: '/orders' },
+          { component: 'promote', properties: { 'APP.Region': '/region' } },
+        ],
+        filter: "APP.Region == 'eu'",
+        send: { fileName: '%MessageID%.json' },
+      }),
+    );
+    writeFileSync(
+      join(f.inbox, 'batch.json'),
+      JSON.stringify({
+        orders: [
+          { id: 1, region: 'eu' },
+          { id: 2, region: 'us' },
+          { id: 3, region: 'eu' },
+        ],
+      }),
+    );
+    const events = await eventually(async () => {
+      const all = await engine!.messageEvents();
+      return (
+        all.filter((e) => e.type === 'MessageSent').length === 2 &&
+        all.some((e) => e.type === 'MessageSuspended') &&
+        all
+      );
+    });
+    const received = events.filter((e) => e.type === 'MessageReceived');
+    expect(received.map((e) => (e.data as { batch?: { index: number; count: number } }).batch)).toEqual([
+      expect.objectContaining({ index: 0, count: 3 }),
+      expect.objectContaining({ index: 1, count: 3 }),
+      expect.objectContaining({ index: 2, count: 3 }),
+    ]);
+    const outputs = readdirSync(f.outbox).map(
+      (name) => JSON.parse(readFileSync(join(f.outbox, name), 'utf8')) as { id: number },
+    );
+    expect(outputs.map((o) => o.id).sort()).toEqual([1, 3]);
+  });
+
+  it('an ordered port sends in the order messages were received', async () => {
+    const f = folders();
+    engine = await startTestEngine(
+      f.dir,
+      bindings(f, { port: { ordered: { onFailure: 'stop' } }, send: { fileName: 'journal.log', ifExists: 'append' } }),
+    );
+    for (let i = 0; i < 30; i++) writeFileSync(join(f.inbox, `line-${String(i).padStart(2, '0')}.txt`), `${i}\n`);
+    const journal = join(f.outbox, 'journal.log');
+    await eventually(
+      () => existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length === 30,
+    );
+    const enqueued = (await engine.store.readStream('port-outbox')).filter((e) => e.type === 'MessageEnqueued');
+    const receivedBody = new Map(
+      (await engine.messageEvents())
+        .filter((e) => e.type === 'MessageReceived')
+        .map((e) => {
+          const data = e.data as { messageId: string; body: { content: string } };
+          return [data.messageId, data.body.content.trim()];
+        }),
+    );
+    const expected = enqueued.map((e) => receivedBody.get((e.data as { messageId: string }).messageId));
+    expect(readFileSync(journal, 'utf8').split('\n').filter(Boolean)).toEqual(expected);
+    expect(enqueued.map((e) => (e.data as { sequence: number }).sequence)).toEqual([...Array(30).keys()]);
+  });
+
+  it('the subscriptions an operator resumes with come from the configuration then live', () => {
+    expect(() =>
+      compileSubscriptions([{ name: 'x', sendPort: 'p', filter: 'BTS.ReceivePortName ==', enabled: true }]),
+    ).toThrow(/subscription "x"/);
+  });
+});
