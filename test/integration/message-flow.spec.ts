@@ -252,6 +252,65 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     expect(enqueued.map((e) => (e.data as { sequence: number }).sequence)).toEqual([...Array(30).keys()]);
   });
 
+  it('a dynamic send port sends where the message says (BTS.OutboundTransportLocation)', async () => {
+    const f = folders();
+    const target = join(f.dir, 'elsewhere');
+    mkdirSync(target);
+    engine = await startTestEngine(f.dir, {
+      receiveLocations: [
+        {
+          name: 'inbox',
+          receivePort: 'orders',
+          adapter: 'file',
+          config: { folder: f.inbox, mask: '*', pollIntervalMs: 50 },
+          pipeline: [{ component: 'promote', properties: { 'BTS.OutboundTransportLocation': '/deliverTo' } }],
+        },
+      ],
+      sendPorts: [{ name: 'anywhere', dynamic: true, filter: "BTS.ReceivePortName == 'orders'" }],
+    });
+    writeFileSync(join(f.inbox, 'routed.json'), JSON.stringify({ deliverTo: `file://${target}/%MessageID%.json` }));
+    const name = await eventually(() => readdirSync(target)[0]);
+    const events = await engine.messageEvents();
+    const messageId = (events[0]!.data as { messageId: string }).messageId;
+    expect(name).toBe(`${messageId}.json`);
+    expect(events.find((e) => e.type === 'MessageSent')!.data).toMatchObject({
+      port: 'anywhere',
+      transport: 'primary',
+    });
+  });
+
+  it('when the primary transport gives up, the backup transport delivers', async () => {
+    const f = folders();
+    const backup = join(f.dir, 'backup');
+    engine = await startTestEngine(
+      f.dir,
+      bindings(f, {
+        send: { createFolder: false },
+        port: {
+          backup: { adapter: 'file', config: { folder: backup, fileName: '%SourceFileName%', createFolder: true } },
+        },
+      }),
+    );
+    writeFileSync(join(f.inbox, 'important.txt'), 'deliver me somehow');
+    await eventually(() => existsSync(join(backup, 'important.txt')));
+    const events = await eventually(async () => {
+      const all = await engine!.messageEvents();
+      return all.some((e) => e.type === 'MessageSent') && all;
+    });
+    expect(types(events)).toEqual([
+      'MessageReceived',
+      'SendClaimed',
+      'SendFailed',
+      'SendClaimed',
+      'SendFailed',
+      'SendClaimed',
+      'MessageSent',
+    ]);
+    expect(events[4]!.data).toMatchObject({ transport: 'primary', nextTransport: 'backup' });
+    expect(events[6]!.data).toMatchObject({ transport: 'backup', attempt: 3 });
+    expect(readFileSync(join(backup, 'important.txt'), 'utf8')).toBe('deliver me somehow');
+  });
+
   it('the subscriptions an operator resumes with come from the configuration then live', () => {
     expect(() =>
       compileSubscriptions([{ name: 'x', sendPort: 'p', filter: 'BTS.ReceivePortName ==', enabled: true }]),
