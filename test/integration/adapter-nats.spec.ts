@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from 'nats';
+import { connect, headers as natsHeaders, type NatsConnection } from 'nats';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiveHandler, SendHandler } from '../../src/adapters/adapter.js';
@@ -82,8 +82,8 @@ describe('NATS adapter against a real nats-server', () => {
       'NATS.Subject': subject,
       'NATS.Header.X-Trace': 'abc',
       'NATS.Header.Priority': '5',
-      // Set by the adapter for de-duplication: messageId:port:attempt.
-      'NATS.Header.Nats-Msg-Id': 'm-1:contract-port:1',
+      // Set by the adapter for de-duplication: messageId:port.
+      'NATS.Header.Nats-Msg-Id': 'm-1:contract-port',
     });
     expect(context?.written).toMatchObject({
       'NATS.Stream': stream,
@@ -94,16 +94,41 @@ describe('NATS adapter against a real nats-server', () => {
     expect(sourceKey).toMatch(new RegExp(`^${stream}:1:\\d+$`));
   });
 
-  it('publishes each attempt once to JetStream (Nats-Msg-Id = messageId:port:attempt)', async () => {
+  it('stores a message once in JetStream however often its send is retried (Nats-Msg-Id = messageId:port)', async () => {
     const { stream, subject } = await freshStream();
     const send = sender({ mode: 'jetstream', subject, expectStream: stream });
     const first = await send.send(outbound(Buffer.from('a'), { messageId: 'same', attempt: 1 }), signal());
     const again = await send.send(outbound(Buffer.from('a'), { messageId: 'same', attempt: 1 }), signal());
     const retry = await send.send(outbound(Buffer.from('a'), { messageId: 'same', attempt: 2 }), signal());
+    const other = await send.send(outbound(Buffer.from('b'), { messageId: 'other', attempt: 1 }), signal());
     expect(first.properties).toMatchObject({ stream, sequence: 1, duplicate: false });
     expect(again.properties).toMatchObject({ duplicate: true });
-    expect(retry.properties).toMatchObject({ sequence: 2, duplicate: false });
+    expect(retry.properties).toMatchObject({ duplicate: true });
+    expect(other.properties).toMatchObject({ sequence: 2, duplicate: false });
     expect((await (await admin.jetstreamManager()).streams.info(stream)).state.messages).toBe(2);
+  });
+
+  it('request-reply: the reply comes back as the response of the send; no reply in time is a transient NATS_TIMEOUT', async () => {
+    const subject = `rr.${Math.random().toString(36).slice(2)}`;
+    const responder = admin.subscribe(subject, {
+      callback: (_err, msg) => {
+        const h = natsHeaders();
+        h.set('X-Answer', 'yes');
+        msg.respond(Buffer.concat([Buffer.from('re: '), Buffer.from(msg.data)]), { headers: h });
+      },
+    });
+    await admin.flush();
+    const send = sender({ mode: 'core', subject, requestReply: true, timeoutMs: 1000 });
+    const outcome = await send.send(outbound(Buffer.from('ping')), signal());
+    expect(Buffer.from(outcome.response!.body as Uint8Array).toString()).toBe('re: ping');
+    expect(outcome.response!.context?.promoted).toMatchObject({ 'NATS.Header.X-Answer': 'yes' });
+    responder.unsubscribe();
+    await admin.flush();
+    const silent = sender({ mode: 'core', subject: `${subject}.nobody`, requestReply: true, timeoutMs: 300 });
+    const error = await rejection(silent.send(outbound(Buffer.from('ping')), signal()));
+    expect(error).toBeInstanceOf(TransientAdapterError);
+    await send.close();
+    await silent.close();
   });
 
   it('refuses what no retry can fix: a body over max_payload, a header with CR/LF, a wrong expected stream', async () => {

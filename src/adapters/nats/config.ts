@@ -115,24 +115,40 @@ export const natsReceiveConfigSchema = z
   });
 export type NatsReceiveConfig = z.output<typeof natsReceiveConfigSchema>;
 
-export const natsSendConfigSchema = z.object({
-  ...connection,
-  mode,
-  subject: publishSubject.describe('The subject to publish to (no wildcards).'),
-  expectStream: natsName
-    .optional()
-    .describe('jetstream: fail the send unless this stream stored the message (a guard against a wrong subject).'),
-  timeoutMs: z
-    .number()
-    .int()
-    .min(100)
-    .default(5_000)
-    .describe("How long a send waits: for JetStream's ack, or for the server's reply to a flush (core)."),
-  flush: z
-    .boolean()
-    .default(true)
-    .describe(
-      'core: wait for a round trip to the server after each publish, so a send reports success only once the server has it.',
-    ),
-});
+export const natsSendConfigSchema = z
+  .object({
+    ...connection,
+    mode,
+    subject: publishSubject.describe('The subject to publish to (no wildcards).'),
+    expectStream: natsName
+      .optional()
+      .describe('jetstream: fail the send unless this stream stored the message (a guard against a wrong subject).'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(5_000)
+      .describe("How long a send waits: for JetStream's ack, or for the server's reply to a flush (core)."),
+    requestReply: z
+      .boolean()
+      .default(false)
+      .describe(
+        'core: send as a request and wait `timeoutMs` for the reply, which the engine receives as a new message correlated to this one (solicit-response); no reply in time fails the send, retried per the port, then suspended.',
+      ),
+    flush: z
+      .boolean()
+      .default(true)
+      .describe(
+        'core: wait for a round trip to the server after each publish, so a send reports success only once the server has it.',
+      ),
+  })
+  .superRefine((c, ctx) => {
+    if (c.requestReply && c.mode !== 'core') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requestReply'],
+        message: 'only for mode "core" (JetStream publishes are acked, not answered)',
+      });
+    }
+  });
 export type NatsSendConfig = z.output<typeof natsSendConfigSchema>;

@@ -6,14 +6,17 @@ import type { NatsSendConfig } from './config.js';
 import { closeQuietly, openConnection } from './connection.js';
 import { NATS_ERROR, natsError } from './errors.js';
 import { headersFromContext } from './headers.js';
+import { coreMessageContext } from './message-context.js';
 
 /** nats-server's default max_payload, for the moment before the server's INFO says otherwise. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /**
- * Publishes each message to a subject, core or JetStream. `Nats-Msg-Id` is
- * `messageId:port:attempt`, so a stream drops a second copy of the same attempt (a publish
- * retried after its ack was lost); `NATS.Header.*` context properties become headers.
+ * Publishes each message to a subject, core or JetStream, or sends it as a request and returns
+ * the reply (solicit-response). `Nats-Msg-Id` is `messageId:port`, so within the stream's
+ * duplicate window a stream keeps one copy of a message however often its send was retried
+ * (a publish whose ack was lost, a worker killed after publishing); `NATS.Header.*` context
+ * properties become headers.
  */
 export class NatsSendHandler implements SendHandler {
   private connection: Promise<NatsConnection> | undefined;
@@ -26,7 +29,7 @@ export class NatsSendHandler implements SendHandler {
     const maxPayload = connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
     const headers = headersFromContext(message.context);
     const body = await readLimited(await message.openBody(), maxPayload);
-    const msgId = `${message.messageId}:${message.port}:${message.attempt}`;
+    const msgId = `${message.messageId}:${message.port}`;
     const subject = this.config.subject;
     try {
       if (this.config.mode === 'jetstream') {
@@ -39,6 +42,10 @@ export class NatsSendHandler implements SendHandler {
         return { address: subject, properties: { stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate } };
       }
       headers.set('Nats-Msg-Id', msgId);
+      if (this.config.requestReply) {
+        const reply = await connection.request(subject, body, { headers, timeout: this.config.timeoutMs });
+        return { address: subject, response: { body: reply.data, context: coreMessageContext(reply) } };
+      }
       connection.publish(subject, body, { headers });
       if (this.config.flush) await withTimeout(connection.flush(), this.config.timeoutMs, subject);
       return { address: subject };
