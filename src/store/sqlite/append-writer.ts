@@ -44,6 +44,11 @@ export class AppendWriter {
       insert: db.prepare(
         'INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      // The receipt of a message: one event to a stream that must not exist yet, in one statement.
+      insertFirst: db.prepare(
+        `INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at)
+         SELECT ?, 0, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM events WHERE stream = ?)`,
+      ),
       setLastRevision: db.prepare('UPDATE stream_meta SET last_revision = ? WHERE name = ?'),
       trimBelow: db.prepare('DELETE FROM events WHERE stream = ? AND revision < ?'),
     };
@@ -64,6 +69,12 @@ export class AppendWriter {
   }
 
   private applyOne({ stream, expected, rows }: WireAppend): WireOutcome {
+    if (expected === 'no_stream' && rows.length === 1 && !this.metaStreams.has(stream)) {
+      const r = rows[0]!;
+      const info = this.statements.insertFirst.run(stream, r.id, r.type, r.data, r.metadata, Date.now(), stream);
+      if (info.changes === 1) return { ok: true, revision: 0, position: Number(info.lastInsertRowid) };
+      // The stream exists: an idempotent retry or a conflict, which the general path tells apart.
+    }
     const meta = this.metaStreams.has(stream) ? this.statements.meta.get(stream) : undefined;
     const last = this.statements.lastRevision.get(stream) ?? -1;
     const current = meta?.last_revision != null ? Math.max(last, meta.last_revision) : last;
