@@ -16,7 +16,10 @@ export function report(name: string, result: Record<string, unknown>, json: bool
     process.stdout.write(`${text}\n`);
     return;
   }
-  const rows = Object.entries(result).map(([k, v]) => [k, typeof v === 'number' ? format(v) : String(v)] as const);
+  const rows = Object.entries(result).map(
+    ([k, v]) =>
+      [k, typeof v === 'number' ? format(v) : typeof v === 'object' && v ? JSON.stringify(v) : String(v)] as const,
+  );
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(`\n${name}\n${'-'.repeat(width + 16)}\n`);
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v.padStart(14)}\n`);

@@ -48,7 +48,7 @@ function received(): { stream: string; event: NewEvent } {
  * is built exactly as the port phase builds its event (fresh ids, serialised), so the ratio
  * isolates the store's own work: validation, revision checks, the stream index, group commit.
  */
-function rawInserts(file: string, seconds: number, batch: number): number {
+export function rawInserts(file: string, seconds: number, batch: number): number {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

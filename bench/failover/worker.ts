@@ -1,6 +1,6 @@
 // One worker process of `signalbox bench failover`: a singleton handler that writes a claim to
 // the fenced stream every 100 ms, reporting on stdout (JSON lines, wall-clock `at`) its state
-// transitions, the first accepted write of each term, any refused write, and every 5 s a summary
+// transitions, the first accepted write of each term, any refused write, and every second a summary
 // of its renewals: how late they were sent, how long their acknowledgement took, and how close
 // the holder came to its own deadline.
 import { parseArgs } from 'node:util';
@@ -38,7 +38,7 @@ const summary = setInterval(() => {
     minSlackMs: Math.min(...renewals.map((r) => r.slackMs)),
   });
   renewals = [];
-}, 5000);
+}, 1000);
 
 async function handler(ctx: SingletonContext): Promise<void> {
   const fenced = await ctx.fence(values.location!);

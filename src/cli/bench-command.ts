@@ -42,6 +42,30 @@ export function benchCommand(): Command {
       await benchFailover(options);
     });
   bench
+    .command('e2e')
+    .description(
+      'end to end: NATS subject in → filter → NATS subject out through 1 and 2 worker processes (SQLite store, NATS work queue), then the scale-out of a send-bound flow',
+    )
+    .option('--json', 'print one JSON object instead of a table', false)
+    .option('--messages <n>', 'messages per phase of the routed flow', positive, 50_000)
+    .option('--rate <n>', 'offered load of the routed flow, msg/s', positive, 5_000)
+    .option('--scale-messages <n>', 'messages per phase of the send-bound flow', positive, 5_000)
+    .option('--scale-concurrency <n>', 'sends in progress per worker in the send-bound flow', positive, 4)
+    .option('--profile <folder>', "write the workers' CPU profiles (--cpu-prof) here")
+    .action(
+      async (options: {
+        json: boolean;
+        messages: number;
+        rate: number;
+        scaleMessages: number;
+        scaleConcurrency: number;
+        profile?: string;
+      }) => {
+        const { benchE2e } = await import('../../bench/e2e.js');
+        await benchE2e({ ...options, ...(options.profile ? { profileDir: options.profile } : {}) });
+      },
+    );
+  bench
     .command('all')
     .description('run every benchmark with its defaults')
     .option('--json', 'print JSON lines instead of tables', false)
@@ -50,6 +74,8 @@ export function benchCommand(): Command {
       await benchStore({ seconds: 5, json: options.json });
       const { benchFailover } = await import('../../bench/failover.js');
       await benchFailover({ json: options.json });
+      const { benchE2e } = await import('../../bench/e2e.js');
+      await benchE2e({ json: options.json });
     });
   return bench;
 }

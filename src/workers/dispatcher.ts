@@ -10,6 +10,8 @@ export interface DispatcherOptions {
   readonly skipPorts?: ReadonlySet<string>;
   /** Open sends whose work was published longer ago than this are published again. Default 60 s. */
   readonly republishAfterMs?: number;
+  /** How often the reconciler looks for such sends (a scan of the whole view). Default 5 s. */
+  readonly reconcileEveryMs?: number;
   /** How often the dispatcher looks when nothing woke it. Default 250 ms. */
   readonly intervalMs?: number;
   readonly logger: Logger;
@@ -40,6 +42,8 @@ interface OpenSend {
  */
 export class Dispatcher {
   private wake: (() => void) | undefined;
+  private statements: ReturnType<typeof prepare> | undefined;
+  private nextReconcileAt = 0;
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -73,55 +77,96 @@ export class Dispatcher {
   async expireCorrelations(limit = 100): Promise<number> {
     const expire = this.options.expireCorrelation;
     if (!expire) return 0;
-    const rows = this.options.views
-      .prepare('SELECT * FROM open_correlations WHERE expires_at <= ? ORDER BY expires_at LIMIT ?')
-      .all(Date.now(), limit) as { correlation_set: string; key: string; message_id: string; port: string }[];
+    const { expiredCorrelations, forgetCorrelation } = this.prepared();
+    const rows = expiredCorrelations.all(Date.now(), limit) as {
+      correlation_set: string;
+      key: string;
+      message_id: string;
+      port: string;
+    }[];
     for (const row of rows) {
       await expire({ set: row.correlation_set, key: row.key, messageId: row.message_id, port: row.port });
-      this.options.views
-        .prepare('DELETE FROM open_correlations WHERE correlation_set = ? AND key = ?')
-        .run(row.correlation_set, row.key);
+      forgetCorrelation.run(row.correlation_set, row.key);
     }
     return rows.length;
   }
 
-  /** Publishes one page of due work; returns how many items it published. */
+  /**
+   * Publishes one page of due work; returns how many items it published. New work comes from an
+   * index of the sends whose attempt was never published, so its cost does not grow with the
+   * backlog of sends already published; the reconciler's scan of the whole view runs only every
+   * `reconcileEveryMs`.
+   */
   async publishDue(limit = 500): Promise<number> {
     const now = Date.now();
-    const stale = now - (this.options.republishAfterMs ?? 60_000);
-    const rows = this.options.views
-      .prepare(
-        `SELECT * FROM open_sends
-         WHERE (status IN ('pending', 'retrying')
-                AND (published_attempt IS NULL OR published_attempt < attempt OR published_at < ?))
-            -- a claim that never ended, whose work the queue no longer has: the worker that
-            -- receives it again records the lost attempt (see SendWorker)
-            OR (status = 'claimed' AND claimed_at < ? AND (published_at IS NULL OR published_at < ?))
-         ORDER BY due_at LIMIT ?`,
-      )
-      .all(stale, stale, stale, limit) as OpenSend[];
+    const { unpublished, stale: staleSends, mark } = this.prepared();
+    const rows = unpublished.all(limit) as OpenSend[];
+    if (now >= this.nextReconcileAt) {
+      this.nextReconcileAt = now + (this.options.reconcileEveryMs ?? 5_000);
+      const stale = now - (this.options.republishAfterMs ?? 60_000);
+      const picked = new Set(rows.map((r) => `${r.message_id}:${r.port}`));
+      for (const row of staleSends.all(stale, stale, stale, limit) as OpenSend[]) {
+        if (!picked.has(`${row.message_id}:${row.port}`)) rows.push(row);
+      }
+    }
     const skip = this.options.skipPorts;
-    const mark = this.options.views.prepare(
-      'UPDATE open_sends SET published_attempt = ?, published_at = ? WHERE message_id = ? AND port = ? AND attempt = ?',
-    );
-    let published = 0;
-    await Promise.all(
+    const done: OpenSend[] = [];
+    const results = await Promise.allSettled(
       rows.map(async (row) => {
-        if (skip?.has(row.port)) {
-          mark.run(row.attempt, now, row.message_id, row.port, row.attempt);
-          return;
+        if (!skip?.has(row.port)) {
+          await this.options.queue.publish({
+            messageId: row.message_id,
+            port: row.port,
+            attempt: row.attempt,
+            enqueuedAt: new Date(now).toISOString(),
+            ...(row.due_at > now ? { notBefore: new Date(row.due_at).toISOString() } : {}),
+          });
         }
-        await this.options.queue.publish({
-          messageId: row.message_id,
-          port: row.port,
-          attempt: row.attempt,
-          enqueuedAt: new Date(now).toISOString(),
-          ...(row.due_at > now ? { notBefore: new Date(row.due_at).toISOString() } : {}),
-        });
-        mark.run(row.attempt, now, row.message_id, row.port, row.attempt);
-        published++;
+        done.push(row);
       }),
     );
-    return published;
+    // One transaction for the page: a commit per row cost more than the publishing.
+    this.options.views.transaction(() => {
+      for (const row of done) mark.run(row.attempt, now, row.message_id, row.port, row.attempt);
+    })();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return done.filter((row) => !skip?.has(row.port)).length;
   }
+
+  /** Prepared once, on first use: the view's tables exist only once its projection has set it up. */
+  private prepared(): ReturnType<typeof prepare> {
+    this.statements ??= prepare(this.options.views);
+    return this.statements;
+  }
+}
+
+/**
+ * The next new work: sends whose current attempt was never published, in due order. The index is
+ * named because without statistics SQLite prefers `open_sends_due` and then sorts every pending
+ * send; the WHERE repeats the partial index's terms, which is what makes it usable.
+ */
+export const NEW_WORK_SQL = `SELECT * FROM open_sends INDEXED BY open_sends_unpublished
+  WHERE status IN ('pending', 'retrying') AND (published_attempt IS NULL OR published_attempt < attempt)
+  ORDER BY due_at LIMIT ?`;
+
+function prepare(views: Database.Database) {
+  return {
+    unpublished: views.prepare(NEW_WORK_SQL),
+    stale: views.prepare(
+      `SELECT * FROM open_sends
+       WHERE (status IN ('pending', 'retrying') AND published_at < ?)
+          -- a claim that never ended, whose work the queue no longer has: the worker that
+          -- receives it again records the lost attempt (see SendWorker)
+          OR (status = 'claimed' AND claimed_at < ? AND (published_at IS NULL OR published_at < ?))
+       ORDER BY due_at LIMIT ?`,
+    ),
+    mark: views.prepare(
+      'UPDATE open_sends SET published_attempt = ?, published_at = ? WHERE message_id = ? AND port = ? AND attempt = ?',
+    ),
+    expiredCorrelations: views.prepare(
+      'SELECT * FROM open_correlations WHERE expires_at <= ? ORDER BY expires_at LIMIT ?',
+    ),
+    forgetCorrelation: views.prepare('DELETE FROM open_correlations WHERE correlation_set = ? AND key = ?'),
+  };
 }

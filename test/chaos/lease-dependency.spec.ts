@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../src/store/sqlite/index.js';
+import { DEFAULT_TTL_MS } from '../../src/workers/lease/options.js';
 import { tempDir } from '../support/temp-dir.js';
 import { History } from './support/history.js';
-import { LeaseProcess } from './support/lease-process.js';
+import { dumpOnFailure, LeaseProcess } from './support/lease-process.js';
 
 const dir = tempDir('lease-dependency');
 const running = new Set<LeaseProcess>();
@@ -13,7 +14,8 @@ afterAll(() => {
   dir.cleanup();
 });
 
-const TTL_MS = 1000;
+// The engine's default ttl: what runs in production, and robust when the test machine is busy.
+const TTL_MS = DEFAULT_TTL_MS;
 const resource = 'location-mq-in';
 const leaseStream = `lease-${resource}`;
 const location = 'location-mq-in';
@@ -23,6 +25,8 @@ describe('leases: dependency health moves the lease to a node that can do the wo
     const file = join(dir.path, 'events.db');
     const store = new SqliteEventStore(file);
     const history = new History(store, [leaseStream]);
+    const started: LeaseProcess[] = [];
+    dumpOnFailure(() => started);
     const health = (name: string, state: 'ok' | 'down') => writeFileSync(join(dir.path, `${name}.health`), state);
     const start = (name: string, state: 'ok' | 'down') => {
       health(name, state);
@@ -35,6 +39,7 @@ describe('leases: dependency health moves the lease to a node that can do the wo
         healthFile: join(dir.path, `${name}.health`),
       });
       running.add(p);
+      started.push(p);
       return p;
     };
     const accepted = (term: number) => (f: { ev: string; outcome?: unknown; term?: unknown }) =>

@@ -4,9 +4,10 @@ import type { RecordedEvent } from '../../src/store/event-store.js';
 import { StoreUnavailable } from '../../src/store/errors.js';
 import { makeEvent } from '../../src/store/make-event.js';
 import { SqliteEventStore } from '../../src/store/sqlite/index.js';
+import { DEFAULT_TTL_MS } from '../../src/workers/lease/options.js';
 import { tempDir } from '../support/temp-dir.js';
 import { History } from './support/history.js';
-import { isStopped, LeaseProcess, type Fact } from './support/lease-process.js';
+import { dumpOnFailure, isStopped, LeaseProcess, type Fact } from './support/lease-process.js';
 
 const dir = tempDir('lease-zombie');
 const running = new Set<LeaseProcess>();
@@ -18,7 +19,8 @@ afterAll(() => {
   dir.cleanup();
 });
 
-const TTL_MS = 1000;
+// The engine's default ttl: what runs in production, and robust when the test machine is busy.
+const TTL_MS = DEFAULT_TTL_MS;
 const resource = 'location-zombie';
 const leaseStream = `lease-${resource}`;
 const location = 'location-zombie';
@@ -97,6 +99,7 @@ describe('leases: the zombie holder (SIGSTOP past its ttl, then SIGCONT)', () =>
     const file = join(dir.path, 'arbitrary.db');
     const history = new History(new SqliteEventStore(file), [leaseStream]);
     const { a, b } = await pair(file);
+    dumpOnFailure(() => [a, b]);
     await freezeOutsideWrite(file, a, async () => {
       const from = a.facts.length;
       await a.waitFor((f) => f.ev === 'write' && f.outcome === 'accepted', 5000, from);
@@ -130,6 +133,7 @@ describe('leases: the zombie holder (SIGSTOP past its ttl, then SIGCONT)', () =>
     const file = join(dir.path, 'mid-write.db');
     const history = new History(new SqliteEventStore(file), [leaseStream]);
     const { a, b } = await pair(file);
+    dumpOnFailure(() => [a, b]);
     let freezing: Fact | undefined;
     await freezeOutsideWrite(file, a, async () => {
       const from = a.facts.length;

@@ -36,6 +36,10 @@ export const openSendsView: Projection = {
       PRIMARY KEY (message_id, port)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS open_sends_due ON open_sends(status, due_at);
+    -- the dispatcher's next work: sends whose current attempt was never published. Without it,
+    -- finding new work scanned every open send, so each look cost more the larger the backlog.
+    CREATE INDEX IF NOT EXISTS open_sends_unpublished ON open_sends(due_at)
+      WHERE status IN ('pending', 'retrying') AND (published_attempt IS NULL OR published_attempt < attempt);
     -- conversations waiting for a reply; the dispatcher suspends the request when one expires
     CREATE TABLE IF NOT EXISTS open_correlations (
       correlation_set TEXT NOT NULL,

@@ -12,7 +12,12 @@ import { makeEvent } from '../../../src/store/make-event.js';
 import { SqliteEventStore } from '../../../src/store/sqlite/index.js';
 import { startHostInstance } from '../../../src/workers/host-instance.js';
 import { sleep, systemClock } from '../../../src/workers/lease/clock.js';
-import { runSingleton, type Dependency, type SingletonContext } from '../../../src/workers/lease/index.js';
+import {
+  DEFAULT_TTL_MS,
+  runSingleton,
+  type Dependency,
+  type SingletonContext,
+} from '../../../src/workers/lease/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +25,7 @@ const { values } = parseArgs({
     resource: { type: 'string' },
     location: { type: 'string' },
     name: { type: 'string' },
-    ttl: { type: 'string', default: '1000' },
+    ttl: { type: 'string', default: String(DEFAULT_TTL_MS) },
     'write-every': { type: 'string', default: '50' },
     'health-file': { type: 'string' },
     'health-every': { type: 'string', default: '100' },

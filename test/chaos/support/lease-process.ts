@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { onTestFailed } from 'vitest';
 
 const child = fileURLToPath(new URL('./lease-child.ts', import.meta.url));
 
@@ -130,4 +131,14 @@ export class LeaseProcess {
 export function isStopped(pid: number): boolean {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+}
+
+/** When the current test fails, prints what every process said, to tell what happened. */
+export function dumpOnFailure(processes: () => Iterable<LeaseProcess>): void {
+  onTestFailed(() => {
+    for (const p of processes()) {
+      const lines = p.facts.map(({ name: _n, pid: _p, ...fact }) => JSON.stringify(fact));
+      console.error(`--- ${p.name} (pid ${p.pid}, ${p.holder ?? '?'}):\n${lines.join('\n')}`);
+    }
+  });
 }

@@ -1,0 +1,57 @@
+export const SUBJECT_IN = 'bench.in';
+export const SUBJECT_OUT = 'bench.out';
+export const SUBJECT_SLOW = 'bench.slow';
+export const RECEIVE_LOCATION = 'bench-in';
+
+/**
+ * NATS subject in → a filter on a promoted header → NATS subject out. Core NATS on both sides, in
+ * a queue group so that the workers' receivers compete; the send waits for the server's reply to
+ * a flush, so a send is recorded sent only once the server has the message.
+ */
+export function routedFlow(url: string) {
+  return {
+    receiveLocations: [
+      {
+        name: RECEIVE_LOCATION,
+        receivePort: 'bench',
+        adapter: 'nats',
+        config: { servers: url, mode: 'core', subject: SUBJECT_IN, queueGroup: 'signalbox-bench' },
+      },
+    ],
+    sendPorts: [
+      {
+        name: 'bench-out',
+        adapter: 'nats',
+        filter: "NATS.Header.kind == 'order'",
+        config: { servers: url, mode: 'core', subject: SUBJECT_OUT },
+      },
+    ],
+  };
+}
+
+/**
+ * The send-bound flow: the routed message is sent as a NATS request to a service that answers
+ * after 5 ms (solicit-response), and the reply, received as a new message correlated to it, is
+ * routed on to the output subject. The 5 ms are spent waiting on another process, as with a slow
+ * HTTP or MQ partner.
+ */
+export function sendBoundFlow(url: string) {
+  const routed = routedFlow(url);
+  return {
+    receiveLocations: routed.receiveLocations,
+    sendPorts: [
+      {
+        name: 'slow',
+        adapter: 'nats',
+        filter: "NATS.Header.kind == 'order'",
+        config: { servers: url, mode: 'core', subject: SUBJECT_SLOW, requestReply: true, timeoutMs: 2_000 },
+      },
+      {
+        name: 'bench-out',
+        adapter: 'nats',
+        filter: "BTS.CorrelationSet == 'slow'",
+        config: { servers: url, mode: 'core', subject: SUBJECT_OUT },
+      },
+    ],
+  };
+}
