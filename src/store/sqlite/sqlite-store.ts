@@ -333,7 +333,11 @@ export class SqliteEventStore implements EventStore {
 
   /** Resolves once the writer thread has opened its connection. */
   ready(): Promise<void> {
-    return this.writerReady;
+    // Keep the process alive while waiting: the writer is otherwise referenced only mid-write.
+    this.writer.ref();
+    return this.writerReady.finally(() => {
+      if (this.inFlight.size === 0) this.writer.unref();
+    });
   }
 
   private ensureOpen(): void {
