@@ -49,8 +49,8 @@ export function benchCommand(): Command {
     .option('--json', 'print one JSON object instead of a table', false)
     .option('--messages <n>', 'messages per phase of the routed flow', positive, 50_000)
     .option('--rate <n>', 'offered load of the routed flow, msg/s', positive, 5_000)
-    .option('--scale-messages <n>', 'messages per phase of the send-bound flow', positive, 5_000)
-    .option('--scale-concurrency <n>', 'sends in progress per worker in the send-bound flow', positive, 4)
+    .option('--scale-messages <n>', 'messages per phase of the send-bound flow', positive, 2_000)
+    .option('--scale-concurrency <n>', 'sends in progress per worker in the send-bound flow', positive, 1)
     .option('--profile <folder>', "write the workers' CPU profiles (--cpu-prof) here")
     .action(
       async (options: {

@@ -111,9 +111,9 @@ describe('the chaos test’s audit of a message flow', () => {
     expect(auditFlow(inputs, early, twice, expectation).ports.out!.unexplained).toHaveLength(1);
 
     // A second copy with no failed attempt behind it.
-    expect(auditFlow(inputs, events, twice, expectation).ports.out!.unexplained).toEqual([
+    expect(auditFlow(inputs, events, twice, expectation).ports.out!.unexplained).toContain(
       'm1:out: 2 copies, 0 failed attempts',
-    ]);
+    );
   });
 
   it('finds a duplicate and a reordering on the ordered port', () => {
