@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { resumeMessage } from '../../src/workers/operations.js';
 import { tempDir } from '../support/temp-dir.js';
-import { eventually, startTestEngine, type TestEngine } from './support/engine.js';
+import { eventually, startTestEngine, writtenFiles, type TestEngine } from './support/engine.js';
 
 const root = tempDir('correlation');
 afterAll(() => root.cleanup());
@@ -65,7 +65,7 @@ describe('correlation: a reply finds its request', () => {
     const { f, bindings } = setup(60_000);
     engine = await startTestEngine(f.dir, bindings);
     writeFileSync(join(f.inbox, 'po.json'), '{"po":7}');
-    const requestFile = await eventually(() => readdirSync(f.requests)[0]);
+    const requestFile = await eventually(() => writtenFiles(f.requests)[0]);
     const requestId = requestFile.replace(/\.json$/, '');
     const started = await eventually(async () => {
       const events = await engine!.store.readStream(`correlation-orders-${requestId}`);
@@ -77,7 +77,7 @@ describe('correlation: a reply finds its request', () => {
     });
 
     writeFileSync(join(f.replies, 'answer.json'), JSON.stringify({ orderKey: requestId, status: 'shipped' }));
-    const doneFile = await eventually(() => readdirSync(f.done)[0]);
+    const doneFile = await eventually(() => writtenFiles(f.done)[0]);
     expect(JSON.parse(readFileSync(join(f.done, doneFile), 'utf8'))).toEqual({
       orderKey: requestId,
       status: 'shipped',
@@ -97,7 +97,7 @@ describe('correlation: a reply finds its request', () => {
     const { f, bindings } = setup(300);
     engine = await startTestEngine(f.dir, bindings);
     writeFileSync(join(f.inbox, 'po.json'), '{"po":8}');
-    const requestFile = await eventually(() => readdirSync(f.requests)[0]);
+    const requestFile = await eventually(() => writtenFiles(f.requests)[0]);
     const requestId = requestFile.replace(/\.json$/, '');
     const suspended = await eventually(async () => {
       const events = await engine!.store.readStream(`message-${requestId}`);

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { compileSubscriptions } from '../../src/domain/routing/route.js';
 import { resumeMessage, terminateMessage } from '../../src/workers/operations.js';
 import { tempDir } from '../support/temp-dir.js';
-import { eventually, startTestEngine, type TestEngine } from './support/engine.js';
+import { eventually, startTestEngine, writtenFiles, type TestEngine } from './support/engine.js';
 
 const root = tempDir('flow');
 afterAll(() => root.cleanup());
@@ -221,7 +221,7 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
       expect.objectContaining({ index: 1, count: 3 }),
       expect.objectContaining({ index: 2, count: 3 }),
     ]);
-    const outputs = readdirSync(f.outbox).map(
+    const outputs = writtenFiles(f.outbox).map(
       (name) => JSON.parse(readFileSync(join(f.outbox, name), 'utf8')) as { id: number },
     );
     expect(outputs.map((o) => o.id).sort()).toEqual([1, 3]);
@@ -269,7 +269,7 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
       sendPorts: [{ name: 'anywhere', dynamic: true, filter: "BTS.ReceivePortName == 'orders'" }],
     });
     writeFileSync(join(f.inbox, 'routed.json'), JSON.stringify({ deliverTo: `file://${target}/%MessageID%.json` }));
-    const name = await eventually(() => readdirSync(target)[0]);
+    const name = await eventually(() => writtenFiles(target)[0]);
     const events = await engine.messageEvents();
     const messageId = (events[0]!.data as { messageId: string }).messageId;
     expect(name).toBe(`${messageId}.json`);

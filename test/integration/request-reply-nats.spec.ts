@@ -1,10 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsTestServer } from '../support/nats-server.js';
 import { tempDir } from '../support/temp-dir.js';
-import { eventually, startTestEngine, type TestEngine } from './support/engine.js';
+import { eventually, startTestEngine, writtenFiles, type TestEngine } from './support/engine.js';
 
 const root = tempDir('request-reply');
 let server: NatsTestServer;
@@ -72,7 +72,7 @@ describe('request-reply over NATS through the engine', () => {
     const setup = bindings(subject);
     engine = await startTestEngine(setup.dir, setup.bindings);
     writeFileSync(join(setup.inbox, 'quote.txt'), 'widget');
-    const answer = await eventually(() => readdirSync(setup.replies)[0]);
+    const answer = await eventually(() => writtenFiles(setup.replies)[0]);
     expect(readFileSync(join(setup.replies, answer), 'utf8')).toBe('price for widget: 42');
     const events = await engine.messageEvents();
     const request = events.find(

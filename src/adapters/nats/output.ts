@@ -62,9 +62,12 @@ export class NatsSendHandler implements SendHandler {
 
   /** One connection for all sends; made again when the client gave the last one up. */
   private async connect(): Promise<NatsConnection> {
-    const current = await this.connection?.catch(() => undefined);
+    // Set synchronously, so concurrent first sends share one connection instead of each opening one.
+    const pending = (this.connection ??= openConnection(this.config, 'signalbox-send'));
+    const current = await pending.catch(() => undefined);
     if (current && !current.isClosed()) return current;
-    this.connection = openConnection(this.config, 'signalbox-send');
+    // That one failed or was given up; whoever notices first opens the next, the others share it.
+    if (this.connection === pending) this.connection = openConnection(this.config, 'signalbox-send');
     return this.connection;
   }
 }

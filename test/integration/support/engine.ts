@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultRegistry } from '../../../src/adapters/index.js';
 import { LocalWorkQueue } from '../../../src/bus/local/index.js';
@@ -76,4 +76,12 @@ export async function eventually<T>(
       throw new Error(`condition not met within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The files a File send port has finished writing: it streams to `.sb-<hex>.sbtmp` first and
+ * renames, so a listing taken mid-write must not count the temporary name.
+ */
+export function writtenFiles(folder: string): string[] {
+  return readdirSync(folder).filter((name) => !(name.startsWith('.sb-') && name.endsWith('.sbtmp')));
 }
