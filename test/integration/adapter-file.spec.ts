@@ -376,7 +376,7 @@ describe('File receive', () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     const submit = slow.submitFor(0);
-    const holder = new ReceiverRunner(receiver({ folder, workFileGraceMs: 1_000 }), async (m) => {
+    const holder = new ReceiverRunner(receiver({ folder, workFileGraceMs: 3_000 }), async (m) => {
       const result = await submit(m);
       await released;
       return result;
@@ -384,8 +384,10 @@ describe('File receive', () => {
     runners.push(holder);
     await waitFor(() => slow.received.length === 1, 'the first receiver to take it');
     const other = new Recorder();
-    run(receiver({ folder, workFileGraceMs: 1_000 }), other, 1);
-    await sleep(3_500);
+    run(receiver({ folder, workFileGraceMs: 3_000 }), other, 1);
+    // Past twice the grace period: the keep-alive renames (every grace/3) keep the file its own,
+    // with room for a machine too busy to run a timer on time.
+    await sleep(7_000);
     expect(other.received).toEqual([]);
     release();
     await waitFor(() => readdirSync(folder).length === 0, 'the file to be deleted');
