@@ -18,9 +18,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const reportFile = join('test-results', 'vitest.json');
 
 /**
- * Debian packages the tests need, each with the binary that shows it is installed.
- * Coming with the adapters' integration tests: nats-server (nats-server), pure-ftpd (pure-ftpd),
- * openssh-server (sshd), dovecot-core (dovecot), dovecot-pop3d, chromium (chromium).
+ * Debian packages the tests need, each with the binary that shows it is installed. The FTP, SFTP,
+ * POP3 and console issues add pure-ftpd, openssh-server, dovecot-core/dovecot-pop3d and chromium
+ * here together with the tests that use them.
  * @type {{ pkg: string, bin: string }[]}
  */
 const SYSTEM_PACKAGES = [{ pkg: 'nats-server', bin: 'nats-server' }];

@@ -63,15 +63,20 @@ function apply(db: Database.Database, event: RecordedEvent): void {
       for (const port of event.data.routing.sendPorts) insertPending(db, event.data.messageId, port, 1, at);
       return;
     case 'SendClaimed':
-      db.prepare(
+      prepared(
+        db,
         `UPDATE open_sends SET status = 'claimed', attempt = ?, claimed_at = ? WHERE message_id = ? AND port = ?`,
       ).run(event.data.attempt, at, event.data.messageId, event.data.port);
       return;
     case 'MessageSent':
-      db.prepare('DELETE FROM open_sends WHERE message_id = ? AND port = ?').run(event.data.messageId, event.data.port);
+      prepared(db, 'DELETE FROM open_sends WHERE message_id = ? AND port = ?').run(
+        event.data.messageId,
+        event.data.port,
+      );
       return;
     case 'SendFailed':
-      db.prepare(
+      prepared(
+        db,
         `UPDATE open_sends SET attempt = ?, status = ?, due_at = ?, claimed_at = NULL WHERE message_id = ? AND port = ?`,
       ).run(
         event.data.attempt + 1,
@@ -84,7 +89,8 @@ function apply(db: Database.Database, event: RecordedEvent): void {
     case 'MessageSuspended':
       if (event.data.port !== undefined) {
         // A send suspended after it was sent (its reply never came) is open again, for a resend.
-        db.prepare(
+        prepared(
+          db,
           `INSERT INTO open_sends (message_id, port, attempt, status, due_at) VALUES (?, ?, ?, 'suspended', ?)
            ON CONFLICT(message_id, port) DO UPDATE SET status = 'suspended', attempt = coalesce(?, attempt)`,
         ).run(event.data.messageId, event.data.port, event.data.nextAttempt ?? 1, at, event.data.nextAttempt ?? null);
@@ -92,7 +98,8 @@ function apply(db: Database.Database, event: RecordedEvent): void {
       return;
     case 'CorrelationInitialized':
       if (event.data.port !== undefined && event.data.expiresAt !== undefined) {
-        db.prepare(
+        prepared(
+          db,
           `INSERT INTO open_correlations (correlation_set, key, message_id, port, expires_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT(correlation_set, key) DO UPDATE SET message_id = excluded.message_id, port = excluded.port,
              expires_at = excluded.expires_at`,
@@ -100,14 +107,14 @@ function apply(db: Database.Database, event: RecordedEvent): void {
       }
       return;
     case 'CorrelationFollowed':
-      db.prepare('DELETE FROM open_correlations WHERE correlation_set = ? AND key = ?').run(
+      prepared(db, 'DELETE FROM open_correlations WHERE correlation_set = ? AND key = ?').run(
         event.data.set,
         event.data.key,
       );
       return;
     case 'MessageResumed':
       if (event.data.port !== undefined) {
-        db.prepare(`UPDATE open_sends SET status = 'pending', due_at = ? WHERE message_id = ? AND port = ?`).run(
+        prepared(db, `UPDATE open_sends SET status = 'pending', due_at = ? WHERE message_id = ? AND port = ?`).run(
           at,
           event.data.messageId,
           event.data.port,
@@ -117,9 +124,9 @@ function apply(db: Database.Database, event: RecordedEvent): void {
       return;
     case 'MessageTerminated':
       if (event.data.port === undefined) {
-        db.prepare('DELETE FROM open_sends WHERE message_id = ?').run(event.data.messageId);
+        prepared(db, 'DELETE FROM open_sends WHERE message_id = ?').run(event.data.messageId);
       } else {
-        db.prepare('DELETE FROM open_sends WHERE message_id = ? AND port = ?').run(
+        prepared(db, 'DELETE FROM open_sends WHERE message_id = ? AND port = ?').run(
           event.data.messageId,
           event.data.port,
         );
@@ -131,8 +138,20 @@ function apply(db: Database.Database, event: RecordedEvent): void {
 }
 
 function insertPending(db: Database.Database, messageId: string, port: string, attempt: number, at: number): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO open_sends (message_id, port, attempt, status, due_at) VALUES (?, ?, ?, 'pending', ?)
      ON CONFLICT(message_id, port) DO NOTHING`,
   ).run(messageId, port, attempt, at);
+}
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** Each statement of the view prepared once per database, not once per event applied. */
+function prepared(db: Database.Database, sql: string): Database.Statement {
+  let byText = statements.get(db);
+  if (!byText) statements.set(db, (byText = new Map<string, Database.Statement>()));
+  let statement = byText.get(sql);
+  if (!statement) byText.set(sql, (statement = db.prepare(sql)));
+  return statement;
 }
