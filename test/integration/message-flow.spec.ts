@@ -311,7 +311,7 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     expect(readFileSync(join(backup, 'important.txt'), 'utf8')).toBe('deliver me somehow');
   });
 
-  it('the subscriptions an operator resumes with come from the configuration then live', () => {
+  it('refuses a bindings filter that does not parse, naming its subscription', () => {
     expect(() =>
       compileSubscriptions([{ name: 'x', sendPort: 'p', filter: 'BTS.ReceivePortName ==', enabled: true }]),
     ).toThrow(/subscription "x"/);
