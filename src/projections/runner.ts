@@ -1,10 +1,20 @@
 import type Database from 'better-sqlite3';
 import type { EventFilter, EventStore, RecordedEvent } from '../store/event-store.js';
 
+/** A table of a view, as a checksum and a rebuild see it. */
+export interface ViewTable {
+  readonly name: string;
+  /** The primary key's columns: rows are hashed in this order. */
+  readonly key: readonly string[];
+  /** Node-local bookkeeping not derived from events: left out of checksums, reset by a rebuild. */
+  readonly localColumns?: readonly string[];
+}
+
 /** A view: its name, which events it reads, and how one event changes it (inside a transaction). */
 export interface Projection {
   readonly name: string;
   readonly filter?: EventFilter;
+  readonly tables: readonly ViewTable[];
   /** Creates the view's tables if missing. */
   setup(db: Database.Database): void;
   apply(db: Database.Database, event: RecordedEvent): void;
@@ -17,13 +27,24 @@ export interface RunnerOptions {
   readonly onBatch?: (position: bigint, count: number) => void;
 }
 
+/** The position a view has applied, as its checkpoint row says (0 when it never ran). */
+export function readCheckpoint(db: Database.Database, view: string): bigint {
+  const row = db.prepare('SELECT position FROM checkpoints WHERE view = ?').get(view) as
+    { position: number } | undefined;
+  return BigInt(row?.position ?? 0);
+}
+
 /**
  * Follows the store and applies every event to a view, writing the view's checkpoint in the
  * same SQLite transaction as the change: a crash can neither apply an event twice nor skip one.
- * Events that arrive together are applied in one transaction.
+ * Events that arrive together are applied in one transaction. Because the checkpoint is read
+ * again inside that transaction, several runners (an engine and a CLI query, or a rebuild that
+ * swapped in a view further ahead) may feed one view file without applying an event twice.
  */
 export class ProjectionRunner {
   private position: bigint;
+  private readonly saveCheckpoint: Database.Statement;
+  private readonly loadCheckpoint: Database.Statement;
 
   constructor(
     private readonly store: EventStore,
@@ -32,13 +53,21 @@ export class ProjectionRunner {
     private readonly options: RunnerOptions = {},
   ) {
     projection.setup(db);
-    const row = db.prepare('SELECT position FROM checkpoints WHERE view = ?').get(projection.name) as
-      { position: number } | undefined;
-    this.position = BigInt(row?.position ?? 0);
+    this.saveCheckpoint = db.prepare(
+      'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
+    );
+    this.loadCheckpoint = db.prepare('SELECT position FROM checkpoints WHERE view = ?');
+    this.position = readCheckpoint(db, projection.name);
   }
 
   get checkpoint(): bigint {
     return this.position;
+  }
+
+  /** How many positions the view is behind the store's head. */
+  async lag(): Promise<bigint> {
+    const head = await this.store.headPosition();
+    return head > this.position ? head - this.position : 0n;
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -70,17 +99,63 @@ export class ProjectionRunner {
     flush();
   }
 
+  /**
+   * Applies everything up to `until` (default: the head when called) and returns. For a query
+   * that must see the latest history, or a rebuild.
+   */
+  async catchUp(until?: bigint, onProgress?: (position: bigint) => void): Promise<bigint> {
+    const target = until ?? (await this.store.headPosition());
+    const limit = this.options.batchSize ?? 500;
+    let batch: RecordedEvent[] = [];
+    for await (const event of this.store.readAll({
+      after: this.position,
+      ...(this.projection.filter ? { filter: this.projection.filter } : {}),
+    })) {
+      if (event.position > target) break;
+      batch.push(event);
+      if (batch.length >= limit) {
+        this.applyBatch(batch);
+        batch = [];
+        onProgress?.(this.position);
+      }
+    }
+    if (batch.length > 0) this.applyBatch(batch);
+    // A filtered view may have no event near the target; it has still seen everything up to it.
+    if (this.position < target) this.advanceTo(target);
+    onProgress?.(this.position);
+    return this.position;
+  }
+
+  private advanceTo(position: bigint): void {
+    this.db
+      .transaction(() => {
+        const current = this.storedCheckpoint();
+        if (current < position) this.saveCheckpoint.run(this.projection.name, Number(position));
+      })
+      .immediate();
+    this.position = position;
+  }
+
+  private storedCheckpoint(): bigint {
+    const row = this.loadCheckpoint.get(this.projection.name) as { position: number } | undefined;
+    return BigInt(row?.position ?? 0);
+  }
+
   private applyBatch(batch: RecordedEvent[]): void {
     const last = batch[batch.length - 1]!.position;
-    this.db.transaction(() => {
-      for (const event of batch) this.projection.apply(this.db, event);
-      this.db
-        .prepare(
-          'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
-        )
-        .run(this.projection.name, Number(last));
-    })();
-    this.position = last;
-    this.options.onBatch?.(last, batch.length);
+    let applied = 0;
+    this.db
+      .transaction(() => {
+        const done = this.storedCheckpoint();
+        for (const event of batch) {
+          if (event.position <= done) continue;
+          this.projection.apply(this.db, event);
+          applied++;
+        }
+        if (last > done) this.saveCheckpoint.run(this.projection.name, Number(last));
+      })
+      .immediate();
+    if (last > this.position) this.position = last;
+    this.options.onBatch?.(last, applied);
   }
 }

@@ -23,6 +23,10 @@ export const openSendsView: Projection = {
       'MessageTerminated',
     ],
   },
+  tables: [
+    { name: 'open_sends', key: ['message_id', 'port'], localColumns: ['published_attempt', 'published_at'] },
+    { name: 'open_correlations', key: ['correlation_set', 'key'] },
+  ],
   setup(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS open_sends (
       message_id TEXT NOT NULL,
