@@ -9,6 +9,7 @@ import { openViewDatabase } from '../projections/view-database.js';
 import { LocalBlobStore } from '../store/blob/local-blob-store.js';
 import { openStore } from '../store/open-store.js';
 import { HostRuntime } from '../workers/host-runtime.js';
+import { recordBindings } from '../workers/record-config.js';
 import {
   newInstanceIdentity,
   recordStarted,
@@ -33,6 +34,8 @@ export interface EngineOptions {
   readonly bindings: Bindings;
   readonly logger: Logger;
   readonly sendConcurrency?: number;
+  /** Who brought this configuration: the actor of the configuration events it records. */
+  readonly configActor?: string;
 }
 
 export interface Engine {
@@ -63,6 +66,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...(options.sendConcurrency === undefined ? {} : { sendConcurrency: options.sendConcurrency }),
   });
   await recordStarted(store, identity, process.env.npm_package_version ?? '0.1.0');
+  const config = await recordBindings(store, options.bindings, options.configActor ?? `host:${identity.instance}`);
+  if (config.changed.length > 0) options.logger.info({ changed: config.changed }, 'configuration recorded');
   runtime.start();
   return {
     identity,

@@ -3,6 +3,7 @@ import type { Bindings } from '../domain/config/index.js';
 import { startEngine } from './engine.js';
 import { loadBindings } from './load-bindings.js';
 import { logger } from './logger.js';
+import { operatorActor } from './operator.js';
 import { sampleBindings } from './sample-bindings.js';
 
 interface RunOptions {
@@ -36,6 +37,7 @@ async function run(options: RunOptions, bindings: Bindings): Promise<void> {
     bindings,
     logger,
     sendConcurrency: options.concurrency,
+    configActor: operatorActor(),
   });
   logger.info(
     {

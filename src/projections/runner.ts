@@ -27,6 +27,12 @@ export interface RunnerOptions {
   readonly onBatch?: (position: bigint, count: number) => void;
 }
 
+/** Where `catchUp` stops: a position, a time (events recorded after it are left out), or both. */
+export interface CatchUpLimit {
+  readonly position?: bigint;
+  readonly time?: Date;
+}
+
 /** The position a view has applied, as its checkpoint row says (0 when it never ran). */
 export function readCheckpoint(db: Database.Database, view: string): bigint {
   const row = db.prepare('SELECT position FROM checkpoints WHERE view = ?').get(view) as
@@ -100,20 +106,26 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies everything up to `until` (default: the head when called) and returns. For a query
-   * that must see the latest history, or a rebuild.
+   * Applies everything up to a position (default: the head when called), or up to a time, and
+   * returns. For a query that must see the latest history, a rebuild, or a view as of a time.
    */
-  async catchUp(until?: bigint, onProgress?: (position: bigint) => void): Promise<bigint> {
-    const target = until ?? (await this.store.headPosition());
-    const limit = this.options.batchSize ?? 500;
+  async catchUp(limit: CatchUpLimit = {}, onProgress?: (position: bigint) => void): Promise<bigint> {
+    const target = limit.position ?? (await this.store.headPosition());
+    const until = limit.time?.getTime();
+    const size = this.options.batchSize ?? 500;
     let batch: RecordedEvent[] = [];
+    let timeReached = false;
     for await (const event of this.store.readAll({
       after: this.position,
       ...(this.projection.filter ? { filter: this.projection.filter } : {}),
     })) {
       if (event.position > target) break;
+      if (until !== undefined && event.recordedAt.getTime() > until) {
+        timeReached = true;
+        break;
+      }
       batch.push(event);
-      if (batch.length >= limit) {
+      if (batch.length >= size) {
         this.applyBatch(batch);
         batch = [];
         onProgress?.(this.position);
@@ -121,7 +133,7 @@ export class ProjectionRunner {
     }
     if (batch.length > 0) this.applyBatch(batch);
     // A filtered view may have no event near the target; it has still seen everything up to it.
-    if (this.position < target) this.advanceTo(target);
+    if (!timeReached && until === undefined && this.position < target) this.advanceTo(target);
     onProgress?.(this.position);
     return this.position;
   }

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { Projection, ViewTable } from './runner.js';
+
+export interface ViewChecksum {
+  /** sha256 over every table's rows in key order, node-local columns left out. */
+  readonly checksum: string;
+  readonly rows: Readonly<Record<string, number>>;
+}
+
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The table's columns that follow from events: everything but its node-local bookkeeping. */
+export function derivedColumns(db: Database.Database, table: ViewTable, schema = 'main'): string[] {
+  const columns = db.prepare(`PRAGMA ${quote(schema)}.table_info(${quote(table.name)})`).all() as { name: string }[];
+  if (columns.length === 0) throw new Error(`view table ${schema}.${table.name} does not exist`);
+  const local = new Set(table.localColumns ?? []);
+  return columns.map((c) => c.name).filter((name) => !local.has(name));
+}
+
+/**
+ * Two views built from the same history have the same checksum, however they were built
+ * (followed live, batch by batch, or rebuilt in one pass).
+ */
+export function viewChecksum(db: Database.Database, projection: Projection, schema = 'main'): ViewChecksum {
+  const hash = createHash('sha256');
+  const rows: Record<string, number> = {};
+  for (const table of projection.tables) {
+    const columns = derivedColumns(db, table, schema).map(quote).join(', ');
+    const order = table.key.map(quote).join(', ');
+    hash.update(`\u0000table ${table.name}\n`);
+    let count = 0;
+    const statement = db
+      .prepare(`SELECT ${columns} FROM ${quote(schema)}.${quote(table.name)} ORDER BY ${order}`)
+      .raw();
+    for (const row of statement.iterate() as Iterable<unknown[]>) {
+      hash.update(
+        JSON.stringify(row, (_key, value: unknown) => (Buffer.isBuffer(value) ? value.toString('hex') : value)),
+      );
+      hash.update('\n');
+      count++;
+    }
+    rows[table.name] = count;
+  }
+  return { checksum: hash.digest('hex'), rows };
+}
