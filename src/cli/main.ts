@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { auditCommand } from './audit-command.js';
 import { benchCommand } from './bench-command.js';
 import { startCommand, workerCommand } from './start-command.js';
 
@@ -7,7 +8,8 @@ const program = new Command('signalbox')
   .showHelpAfterError()
   .addCommand(startCommand())
   .addCommand(workerCommand())
-  .addCommand(benchCommand());
+  .addCommand(benchCommand())
+  .addCommand(auditCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -2,7 +2,17 @@
  * Stream names. Every stream is `{category}-{id}`; the category is everything before the first
  * dash, so ids may contain dashes but categories may not.
  */
-export const streamCategories = ['message', 'lease', 'location', 'port', 'correlation', 'config', 'host'] as const;
+export const streamCategories = [
+  'message',
+  'lease',
+  'location',
+  'port',
+  'correlation',
+  'config',
+  'host',
+  'audit',
+  'leaselog',
+] as const;
 export type StreamCategory = (typeof streamCategories)[number];
 
 function part(label: string, value: string): string {
@@ -19,6 +29,13 @@ export const streams = {
     `correlation-${part('correlation set', set)}-${part('correlation key', key)}`,
   config: (kind: string, name: string) => `config-${part('config kind', kind)}-${part('config name', name)}`,
   host: (name: string) => `host-${part('host name', name)}`,
+  /**
+   * Every change of hands of a lease, kept for good: the lease stream itself keeps only its
+   * newest events, so without this a view built later could not show old failovers.
+   */
+  leaselog: (resource: string) => `leaselog-${part('lease resource', resource)}`,
+  /** `audit-anchors`: the audit anchors (docs/audit.md). */
+  audit: (name: string) => `audit-${part('audit stream name', name)}`,
 } as const satisfies Record<StreamCategory, (...args: string[]) => string>;
 
 export function categoryOf(stream: string): StreamCategory | undefined {

@@ -21,7 +21,23 @@ export type RecordedEvent = SignalboxEvent & {
   readonly position: bigint;
   readonly metadata: EventMetadata;
   readonly recordedAt: Date;
+  /**
+   * The audit hash chain link (`event-hash.ts`, docs/audit.md): sha256 over the previous event's
+   * hash in the stream and this event's stored content. Absent for events stored before the
+   * store hashed them.
+   */
+  readonly hash?: string;
 };
+
+/** What the audit anchors need of a stored event, read without decoding it. */
+export interface AuditRecord {
+  readonly position: bigint;
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly hash?: string;
+  /** The stream has retention metadata (`maxCount` or `truncateBefore`): anchors leave it out. */
+  readonly retained: boolean;
+}
 
 export interface ReadStreamOptions {
   /** First revision to return (inclusive). Default: the start (or the end when backwards). */
@@ -85,5 +101,10 @@ export interface EventStore {
   headPosition(): Promise<bigint>;
   setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void>;
   getStreamMetadata(stream: string): Promise<StreamMetadata>;
+  /**
+   * Optional fast path for the audit anchors: up to `maxCount` events after `after` in global
+   * order, without decoding them. Stores without it are read through `readAll`.
+   */
+  readAuditRecords?(after: bigint, maxCount: number): Promise<AuditRecord[]>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaViolation } from '../../src/domain/errors.js';
 import type { EventStore, RecordedEvent } from '../../src/store/event-store.js';
 import { WrongExpectedRevision } from '../../src/store/errors.js';
+import { eventHash, GENESIS_HASH } from '../../src/store/event-hash.js';
 import { makeEvent } from '../../src/store/make-event.js';
 import { noteEvent, noteOf, uniqueName } from '../support/events.js';
 
@@ -23,6 +24,23 @@ async function collect(iterable: AsyncIterable<RecordedEvent>, limit = Number.PO
     if (out.length >= limit) break;
   }
   return out;
+}
+
+/** Recomputes each event's audit hash from what was read back, chaining from `previous`. */
+function expectChained(events: readonly RecordedEvent[], previous = GENESIS_HASH) {
+  for (const e of events) {
+    const content = {
+      stream: e.streamId,
+      id: e.id,
+      type: e.type,
+      data: JSON.stringify(e.data),
+      metadata: JSON.stringify(e.metadata),
+    };
+    expect(e.hash, `${e.streamId}@${e.revision}`).toBe(
+      eventHash(previous, content, e.revision, e.recordedAt.getTime()),
+    );
+    previous = e.hash!;
+  }
 }
 
 async function expectConflict(promise: Promise<unknown>, actual: bigint | 'no_stream') {
@@ -320,6 +338,46 @@ export function eventStoreContract(name: string, harness: EventStoreHarness): vo
         await other.append(`${prefix}-live`, [noteEvent(7)], 'no_stream');
         const [event] = await first;
         expect(noteOf(event!)).toBe('n=7');
+      });
+    });
+
+    describe('audit hash chain', () => {
+      it("every appended event's hash chains from the previous one in its stream, whoever appended", async () => {
+        const s = uniqueName('message-');
+        await store.append(s, [noteEvent(0)], 'no_stream');
+        await other.append(s, [noteEvent(1), noteEvent(2)], 0n);
+        await store.append(s, [noteEvent(3)], 'any');
+        await other.append(s, [noteEvent(4)], 'exists');
+        const events = await store.readStream(s);
+        expect(events.map(noteOf)).toEqual(['n=0', 'n=1', 'n=2', 'n=3', 'n=4']);
+        expect(new Set(events.map((e) => e.hash)).size).toBe(5);
+        expectChained(events);
+        // The metadata read back is the writer's, whatever the store keeps the hash in.
+        expect(Object.keys(events[0]!.metadata).sort()).toEqual(['actor', 'occurredAt', 'schemaVersion']);
+        const all = await collect(store.readAll({ filter: { streamPrefixes: [s] } }));
+        expect(all.map((e) => e.hash)).toEqual(events.map((e) => e.hash));
+      });
+
+      it('an idempotent retry keeps the chain as first written', async () => {
+        const s = uniqueName('message-');
+        const first = [noteEvent(0)];
+        await store.append(s, first, 'no_stream');
+        await store.append(s, first, 'no_stream');
+        const more = [noteEvent(1)];
+        await store.append(s, more, 'any');
+        await other.append(s, more, 'any');
+        const events = await store.readStream(s);
+        expect(events).toHaveLength(2);
+        expectChained(events);
+      });
+
+      it('the chain goes on where retention removed the older events', async () => {
+        const s = uniqueName('lease-');
+        await store.setStreamMetadata(s, { maxCount: 2 });
+        for (let i = 0; i < 5; i++) await store.append(s, [noteEvent(i)], i === 0 ? 'no_stream' : BigInt(i - 1));
+        const [kept, last] = await store.readStream(s);
+        expect([kept!.revision, last!.revision]).toEqual([3n, 4n]);
+        expectChained([last!], kept!.hash);
       });
     });
 

@@ -11,11 +11,14 @@ import type {
   SubscribeOptions,
 } from '../../src/store/event-store.js';
 import { StoreClosed, WrongExpectedRevision } from '../../src/store/errors.js';
+import { eventHash, GENESIS_HASH } from '../../src/store/event-hash.js';
 
 interface StreamRecord {
   events: RecordedEvent[];
   /** Kept when truncation removed every event: revisions go on. */
   lastRevision: number;
+  /** The hash of the event at `lastRevision`, kept for the same reason: the chain goes on. */
+  lastHash: string;
   metadata: StreamMetadata;
 }
 
@@ -47,17 +50,21 @@ export class MemoryBackend {
       (expected === 'exists' && exists) ||
       (typeof expected === 'bigint' && exists && Number(expected) === current);
     if (!matches) throw new WrongExpectedRevision(stream, expected, exists ? BigInt(current) : 'no_stream');
-    const target = record ?? { events: [], lastRevision: -1, metadata: {} };
+    const target = record ?? { events: [], lastRevision: -1, lastHash: GENESIS_HASH, metadata: {} };
     this.streams.set(stream, target);
     const recordedAt = new Date();
     for (const event of valid) {
       target.lastRevision++;
+      const content = { stream, id: event.id, type: event.type };
+      const text = { data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) };
+      target.lastHash = eventHash(target.lastHash, { ...content, ...text }, target.lastRevision, recordedAt.getTime());
       const recorded = {
         ...structuredClone(event),
         streamId: stream,
         revision: BigInt(target.lastRevision),
         position: BigInt(++this.head),
         recordedAt,
+        hash: target.lastHash,
       } as RecordedEvent;
       target.events.push(recorded);
       this.all.push(recorded);
@@ -84,7 +91,7 @@ export class MemoryBackend {
   }
 
   setMetadata(stream: string, metadata: StreamMetadata): void {
-    const record = this.streams.get(stream) ?? { events: [], lastRevision: -1, metadata: {} };
+    const record = this.streams.get(stream) ?? { events: [], lastRevision: -1, lastHash: GENESIS_HASH, metadata: {} };
     record.metadata = { ...metadata };
     this.streams.set(stream, record);
     this.trim(record);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import * as audit from './audit-events.js';
 import * as config from './config-events.js';
 import * as correlation from './correlation-events.js';
 import * as host from './host-events.js';
@@ -38,6 +39,7 @@ export const eventDefinitions = [
   config.ConfigRemoved,
   host.HostInstanceStarted,
   host.HostInstanceStopped,
+  audit.AuditAnchored,
 ] as const;
 
 type Definitions = typeof eventDefinitions;

@@ -8,4 +8,5 @@ export * from './port-events.js';
 export * from './correlation-events.js';
 export * from './config-events.js';
 export * from './host-events.js';
+export * from './audit-events.js';
 export { upcast } from './upcasters.js';

@@ -3,8 +3,11 @@ import {
   BACKWARDS,
   END,
   FORWARDS,
+  NO_STREAM,
   START,
   jsonEvent,
+  type AppendExpectedRevision,
+  type EventData,
   type AllStreamResolvedEvent,
   type ReadPosition,
   type ResolvedEvent,
@@ -21,12 +24,14 @@ import type {
   StreamMetadata,
   SubscribeOptions,
 } from '../event-store.js';
+import { WrongExpectedRevision } from '../errors.js';
+import { GENESIS_HASH } from '../event-hash.js';
+import { auditOf, chainedEvents, digestsOf } from './audit-chain.js';
 import { Connection } from './connection.js';
 import { resolveOptions, type EventStoreDbStoreOptions } from './options.js';
 import { fromClientPosition, toReadPosition, unknownPosition } from './positions.js';
 import { readPage } from './read-page.js';
 import { isSystemEvent, matchesFilter, toRecordedEvent } from './recorded-event.js';
-import { toClientExpectedRevision } from './revisions.js';
 import { followAll } from './subscription.js';
 import { asWrongExpectedRevision } from './translate-errors.js';
 import { appendOnce } from './unary-append.js';
@@ -60,17 +65,93 @@ export class EventStoreDbStore implements EventStore {
     this.grpcDeadlineMs = resolved.deadlineMs + 1_000;
   }
 
+  /**
+   * Each event carries its audit hash in its metadata (`audit-chain.ts`), chained from the hash of
+   * the event the append follows. That event is read first: at the expected revision, or for
+   * `any`/`exists` the stream's last one, whose revision the append then expects, so another
+   * writer getting in between makes it read again and retry rather than break the chain.
+   */
   async append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     // Every event is checked before anything is sent: one bad event writes nothing.
-    const data = events.map((event) => {
-      const valid = validateNewEvent(event);
-      return jsonEvent({ id: valid.id, type: valid.type, data: valid.data, metadata: valid.metadata });
-    });
+    const valid = events.map((event) => validateNewEvent(event));
+    const digests = digestsOf(stream, valid);
+    let actual: bigint | 'no_stream' | undefined;
+    for (;;) {
+      const head = await this.chainHead(stream, expected, valid, actual);
+      if ('written' in head) return head.written;
+      const data = chainedEvents(valid, digests, head.hash, head.after, Date.now());
+      try {
+        return await this.send(stream, data, head.expect, expected);
+      } catch (error) {
+        // `any` and `exists` were sent as the revision just read: when somebody appended since,
+        // they still hold, so read again and retry (`exists` fails only on a missing stream).
+        const retry =
+          error instanceof WrongExpectedRevision &&
+          (expected === 'any' || (expected === 'exists' && error.actual !== 'no_stream'));
+        if (!retry) throw error;
+        actual = error.actual;
+      }
+    }
+  }
+
+  /**
+   * What an append chains from (the hash of the event at `after`) and the revision it sends as
+   * expected; or, for a retried `any`/`exists` append already written, its earlier result.
+   * `actual` is the revision the server reported on the previous try, if it conflicted.
+   */
+  private async chainHead(
+    stream: string,
+    expected: ExpectedRevision,
+    events: readonly NewEvent[],
+    actual: bigint | 'no_stream' | undefined,
+  ): Promise<{ hash: string; after: bigint; expect: AppendExpectedRevision } | { written: AppendResult }> {
+    const operation = `append to ${stream} (reading the previous hash)`;
+    if (expected === 'no_stream') return { hash: GENESIS_HASH, after: -1n, expect: NO_STREAM };
+    if (typeof expected === 'bigint') {
+      const [at] = await this.readStreamPage(operation, stream, {
+        fromRevision: expected,
+        maxCount: 1,
+        direction: FORWARDS,
+      });
+      const hash = at?.event?.revision === expected ? auditOf(at.event.metadata)?.hash : undefined;
+      return { hash: hash ?? GENESIS_HASH, after: expected, expect: expected };
+    }
+    const newest = (
+      await this.readStreamPage(operation, stream, { fromRevision: END, maxCount: events.length, direction: BACKWARDS })
+    ).flatMap((resolved) => (resolved.event ? [resolved.event] : []));
+    const last = newest[0];
+    if (!last) {
+      // Nothing readable: no stream, or retention removed every event, whose revision then only a
+      // conflict tells. `exists` probes with revision 0 so that a missing stream still fails.
+      if (typeof actual === 'bigint') return { hash: GENESIS_HASH, after: actual, expect: actual };
+      return expected === 'any'
+        ? { hash: GENESIS_HASH, after: -1n, expect: NO_STREAM }
+        : { hash: GENESIS_HASH, after: 0n, expect: 0n };
+    }
+    // EventStoreDB's own idempotence for `any` looks at the stream's end; with an exact revision
+    // it would not, so a retry of the stream's latest write is recognised here.
+    const ids = newest.map((e) => e.id).reverse();
+    if (ids.length === events.length && ids.every((id, i) => id === events[i]!.id)) {
+      const position = fromClientPosition(last.position);
+      return {
+        written: {
+          nextExpectedRevision: last.revision,
+          position: position === unknownPosition ? await this.positionOf(stream, last.revision) : position,
+        },
+      };
+    }
+    return { hash: auditOf(last.metadata)?.hash ?? GENESIS_HASH, after: last.revision, expect: last.revision };
+  }
+
+  private async send(
+    stream: string,
+    data: EventData[],
+    expect: AppendExpectedRevision,
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     const result = await this.connection
-      .call(`append to ${stream}`, (client) =>
-        appendOnce(client, stream, data, toClientExpectedRevision(expected), this.grpcDeadlineMs),
-      )
+      .call(`append to ${stream}`, (client) => appendOnce(client, stream, data, expect, this.grpcDeadlineMs))
       .catch((error: unknown) => {
         throw asWrongExpectedRevision(error, stream, expected) ?? error;
       });

@@ -2,6 +2,7 @@ import type { AllStreamResolvedEvent, ResolvedEvent } from '@eventstore/db-clien
 import { SchemaViolation } from '../../domain/errors.js';
 import { decodeStoredEvent, type EventMetadata } from '../../domain/events/index.js';
 import type { EventFilter, RecordedEvent } from '../event-store.js';
+import { auditOf, withoutAudit } from './audit-chain.js';
 import { fromClientPosition } from './positions.js';
 
 type ClientRecordedEvent = NonNullable<ResolvedEvent['event'] | AllStreamResolvedEvent['event']>;
@@ -43,13 +44,16 @@ export function toRecordedEvent(event: ClientRecordedEvent, commitPosition?: big
       { path: 'metadata', message: 'missing, not JSON, or without a schemaVersion' },
     ]);
   }
-  const decoded = decodeStoredEvent(event.type, event.data, event.metadata as EventMetadata);
+  const audit = auditOf(event.metadata);
+  const decoded = decodeStoredEvent(event.type, event.data, withoutAudit(event.metadata) as EventMetadata);
   return {
     ...decoded,
     id: event.id,
     streamId: event.streamId,
     revision: event.revision,
     position: fromClientPosition(event.position, commitPosition),
-    recordedAt: event.created,
+    // The time the audit hash covers, when there is one; otherwise the server's.
+    recordedAt: audit ? new Date(audit.recordedAt) : event.created,
+    ...(audit ? { hash: audit.hash } : {}),
   } as RecordedEvent;
 }

@@ -1,24 +1,4 @@
-import {
-  ANY,
-  NO_STREAM,
-  STREAM_EXISTS,
-  type AppendExpectedRevision,
-  type CurrentRevision,
-} from '@eventstore/db-client';
-import type { ExpectedRevision } from '../event-store.js';
-
-export function toClientExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
-  switch (expected) {
-    case 'no_stream':
-      return NO_STREAM;
-    case 'any':
-      return ANY;
-    case 'exists':
-      return STREAM_EXISTS;
-    default:
-      return expected;
-  }
-}
+import { NO_STREAM, type CurrentRevision } from '@eventstore/db-client';
 
 /**
  * The stream's actual revision from a conflict. Older servers report a missing stream as -1 in

@@ -1,11 +1,14 @@
 import type Database from 'better-sqlite3';
+import { chainHashBytes, GENESIS_HASH } from '../event-hash.js';
+import { fromHashColumn } from './hash-column.js';
 
 /** One append as it crosses to the writer thread: plain values only (structured clone). */
 export interface WireAppend {
   readonly stream: string;
   /** `no_stream`, `any`, `exists`, or the exact revision expected. */
   readonly expected: 'no_stream' | 'any' | 'exists' | number;
-  readonly rows: readonly { id: string; type: string; data: string; metadata: string }[];
+  /** `digest`: the content digest (`contentDigest`), computed by the caller; the writer chains it. */
+  readonly rows: readonly { id: string; type: string; data: string; metadata: string; digest: string }[];
 }
 
 /** The result of one append: written (or an idempotent retry of a write), or a conflict. */
@@ -13,9 +16,74 @@ export type WireOutcome =
   | { readonly ok: true; readonly revision: number; readonly position: number }
   | { readonly ok: false; readonly actual: number };
 
+/**
+ * A batch as it crosses to the writer thread: one flat array, per append `stream, expected, row
+ * count`, then per row `id, type, data, metadata, digest`. Structured cloning one array of strings
+ * costs a third of cloning an object per append and per row, which paid for the hashing.
+ */
+export type WireBatch = (string | number)[];
+
+export function encodeBatch(appends: readonly WireAppend[]): WireBatch {
+  const flat: WireBatch = [];
+  for (const { stream, expected, rows } of appends) {
+    flat.push(stream, expected, rows.length);
+    for (const r of rows) flat.push(r.id, r.type, r.data, r.metadata, r.digest);
+  }
+  return flat;
+}
+
+export function decodeBatch(flat: WireBatch): WireAppend[] {
+  const appends: WireAppend[] = [];
+  let i = 0;
+  const next = () => flat[i++]!;
+  while (i < flat.length) {
+    const stream = next() as string;
+    const expected = next() as WireAppend['expected'];
+    const rows: WireAppend['rows'][number][] = [];
+    for (let n = next() as number; n > 0; n--) {
+      rows.push({
+        id: next() as string,
+        type: next() as string,
+        data: next() as string,
+        metadata: next() as string,
+        digest: next() as string,
+      });
+    }
+    appends.push({ stream, expected, rows });
+  }
+  return appends;
+}
+
+/**
+ * A batch's outcomes as they cross back to the caller's thread: one Float64Array (transferred,
+ * not copied) with two numbers per append, `[revision, position]` when written and `[actual, -1]`
+ * on a conflict. Cloning an object per append cost the writer thread more than hashing does.
+ */
+export function encodeOutcomes(outcomes: readonly WireOutcome[]): Float64Array {
+  const encoded = new Float64Array(outcomes.length * 2);
+  outcomes.forEach((outcome, i) => {
+    encoded[2 * i] = outcome.ok ? outcome.revision : outcome.actual;
+    encoded[2 * i + 1] = outcome.ok ? outcome.position : -1;
+  });
+  return encoded;
+}
+
+export function decodeOutcome(encoded: Float64Array, i: number): WireOutcome {
+  const first = encoded[2 * i]!;
+  const second = encoded[2 * i + 1]!;
+  return second < 0 ? { ok: false, actual: first } : { ok: true, revision: first, position: second };
+}
+
 interface MetaRow {
   max_count: number | null;
   last_revision: number | null;
+  base_revision: number | null;
+  base_hash: Buffer | null;
+}
+
+interface LastRow {
+  revision: number;
+  hash: Buffer | null;
 }
 
 /**
@@ -34,22 +102,31 @@ export class AppendWriter {
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
-      lastRevision: db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?').pluck(),
-      meta: db.prepare<[string], MetaRow>('SELECT max_count, last_revision FROM stream_meta WHERE name = ?'),
+      // The revision and hash of the stream's last event in one index lookup.
+      last: db.prepare<[string], LastRow>(
+        'SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      meta: db.prepare<[string], MetaRow>(
+        'SELECT max_count, last_revision, base_revision, base_hash FROM stream_meta WHERE name = ?',
+      ),
       metaNames: db.prepare<[], string>('SELECT name FROM stream_meta').pluck(),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       atRevision: db.prepare<[string, number], { id: string; position: number }>(
         'SELECT id, position FROM events WHERE stream = ? AND revision = ?',
       ),
+      hashAt: db
+        .prepare<[string, number], Buffer | null>('SELECT hash FROM events WHERE stream = ? AND revision = ?')
+        .pluck(),
       insert: db.prepare(
-        'INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       // The receipt of a message: one event to a stream that must not exist yet, in one statement.
       insertFirst: db.prepare(
-        `INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at)
-         SELECT ?, 0, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM events WHERE stream = ?)`,
+        `INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at, hash)
+         SELECT ?, 0, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM events WHERE stream = ?)`,
       ),
       setLastRevision: db.prepare('UPDATE stream_meta SET last_revision = ? WHERE name = ?'),
+      setBase: db.prepare('UPDATE stream_meta SET base_revision = ?, base_hash = ? WHERE name = ?'),
       trimBelow: db.prepare('DELETE FROM events WHERE stream = ? AND revision < ?'),
     };
   }
@@ -71,12 +148,15 @@ export class AppendWriter {
   private applyOne({ stream, expected, rows }: WireAppend): WireOutcome {
     if (expected === 'no_stream' && rows.length === 1 && !this.metaStreams.has(stream)) {
       const r = rows[0]!;
-      const info = this.statements.insertFirst.run(stream, r.id, r.type, r.data, r.metadata, Date.now(), stream);
+      const now = Date.now();
+      const hash = chainHashBytes(GENESIS_HASH, r.digest, 0, now);
+      const info = this.statements.insertFirst.run(stream, r.id, r.type, r.data, r.metadata, now, hash, stream);
       if (info.changes === 1) return { ok: true, revision: 0, position: Number(info.lastInsertRowid) };
       // The stream exists: an idempotent retry or a conflict, which the general path tells apart.
     }
     const meta = this.metaStreams.has(stream) ? this.statements.meta.get(stream) : undefined;
-    const last = this.statements.lastRevision.get(stream) ?? -1;
+    const lastRow = this.statements.last.get(stream);
+    const last = lastRow?.revision ?? -1;
     const current = meta?.last_revision != null ? Math.max(last, meta.last_revision) : last;
     const exists = current >= 0;
 
@@ -90,18 +170,27 @@ export class AppendWriter {
       (typeof expected === 'number' && exists && expected === current);
     if (!matches) return { ok: false, actual: current };
 
+    // The chain goes on from the last event; when retention removed every event, from the last removed.
+    let previous =
+      (lastRow && lastRow.revision === current
+        ? fromHashColumn(lastRow.hash)
+        : meta?.base_revision === current
+          ? fromHashColumn(meta.base_hash)
+          : null) ?? GENESIS_HASH;
     let revision = current;
     let position = 0;
     const now = Date.now();
     for (const r of rows) {
       revision++;
+      const hash = chainHashBytes(previous, r.digest, revision, now);
+      previous = hash.toString('hex');
       position = Number(
-        this.statements.insert.run(stream, revision, r.id, r.type, r.data, r.metadata, now).lastInsertRowid,
+        this.statements.insert.run(stream, revision, r.id, r.type, r.data, r.metadata, now, hash).lastInsertRowid,
       );
     }
     if (meta) {
       this.statements.setLastRevision.run(revision, stream);
-      if (meta.max_count) this.statements.trimBelow.run(stream, revision - meta.max_count + 1);
+      if (meta.max_count) trimStream(this.statements, stream, revision - meta.max_count + 1, meta.base_revision);
     }
     return { ok: true, revision, position };
   }
@@ -129,4 +218,29 @@ export class AppendWriter {
     }
     return { ok: true, revision: first + rows.length - 1, position };
   }
+}
+
+interface TrimStatements {
+  readonly hashAt: Database.Statement<[string, number], Buffer | null>;
+  readonly setBase: Database.Statement;
+  readonly trimBelow: Database.Statement;
+}
+
+/**
+ * Removes the stream's events below `keepFrom`, first recording the last one removed (its
+ * revision and hash) as the stream's base: the chain of what remains starts from it, and verify
+ * knows the missing prefix was removed by retention. Run inside the caller's transaction.
+ */
+export function trimStream(
+  statements: TrimStatements,
+  stream: string,
+  keepFrom: number,
+  baseRevision: number | null,
+): void {
+  const removedUpTo = keepFrom - 1;
+  if (removedUpTo < 0 || (baseRevision !== null && removedUpTo <= baseRevision)) return;
+  const hash = statements.hashAt.get(stream, removedUpTo);
+  // Absent when an earlier trim already went past it: the base then stays where it is.
+  if (hash !== undefined) statements.setBase.run(removedUpTo, hash, stream);
+  statements.trimBelow.run(stream, keepFrom);
 }

@@ -1,5 +1,6 @@
 import { decodeStoredEvent, type EventMetadata } from '../../domain/events/index.js';
 import type { RecordedEvent } from '../event-store.js';
+import { fromHashColumn } from './hash-column.js';
 
 export interface EventRow {
   position: number;
@@ -10,6 +11,8 @@ export interface EventRow {
   data: string;
   metadata: string;
   recorded_at: number;
+  /** Absent (NULL) for events written before the store hashed them. */
+  hash: Buffer | null;
 }
 
 export function toRecorded(row: EventRow): RecordedEvent {
@@ -25,5 +28,6 @@ export function toRecorded(row: EventRow): RecordedEvent {
     revision: BigInt(row.revision),
     position: BigInt(row.position),
     recordedAt: new Date(row.recorded_at),
+    ...(row.hash === null ? {} : { hash: fromHashColumn(row.hash) }),
   } as RecordedEvent;
 }

@@ -4,6 +4,9 @@ import { StoreCorrupt } from '../errors.js';
 /** `SBOX` in the SQLite header's application_id: tells our files from other SQLite databases. */
 export const APPLICATION_ID = 0x53424f58;
 
+/** The schema version from which events carry their audit hash. */
+export const HASHED_SCHEMA_VERSION = 2;
+
 /** Migrations, applied in order; `user_version` records how many ran. */
 const migrations: readonly string[] = [
   // A stream's revision is read from the (stream, revision) index itself; there is no per-stream
@@ -27,6 +30,17 @@ const migrations: readonly string[] = [
      -- the revision of the last event ever written, kept when truncation removed every event
      last_revision INTEGER
    ) WITHOUT ROWID;`,
+  // The audit hash chain (docs/audit.md). Events written before this migration keep a NULL hash:
+  // `audit_info.unchained_until` records the last position they can have, so verify reports them
+  // as unchained instead of mistaking them for tampering (or a tampered event for one of them).
+  // `base_revision`/`base_hash` are the last event retention removed from a stream, so the chain
+  // of what remains still starts from a known hash.
+  `ALTER TABLE events ADD COLUMN hash BLOB;
+   ALTER TABLE stream_meta ADD COLUMN base_revision INTEGER;
+   ALTER TABLE stream_meta ADD COLUMN base_hash BLOB;
+   CREATE TABLE audit_info (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+   INSERT INTO audit_info (name, value)
+     VALUES ('unchained_until', coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0));`,
 ];
 
 export interface SqliteOptions {

@@ -1,8 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { validateNewEvent, type NewEvent } from '../../domain/events/index.js';
+import { contentDigest } from '../event-hash.js';
 import type {
   AppendResult,
+  AuditRecord,
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
@@ -12,8 +14,9 @@ import type {
   SubscribeOptions,
 } from '../event-store.js';
 import { StoreClosed, StoreCorrupt, StoreUnavailable, WrongExpectedRevision } from '../errors.js';
-import type { WireAppend, WireOutcome } from './append-writer.js';
+import { decodeOutcome, encodeBatch, trimStream, type WireAppend } from './append-writer.js';
 import { ChangeSignal } from './change-signal.js';
+import { fromHashColumn } from './hash-column.js';
 import { filterSql } from './filter-sql.js';
 import { toRecorded, type EventRow } from './rows.js';
 import { isCorruption, openDatabase, type SqliteOptions } from './schema.js';
@@ -36,10 +39,11 @@ interface MetaRow {
   max_count: number | null;
   truncate_before: number | null;
   last_revision: number | null;
+  base_revision: number | null;
 }
 
 type WriterReply =
-  { ready: true } | { id: number; outcomes: WireOutcome[] } | { id: number; error: { code: string; message: string } };
+  { ready: true } | { id: number; outcomes: Float64Array } | { id: number; error: { code: string; message: string } };
 
 const PAGE = 500;
 const MAX_IN_FLIGHT = 2;
@@ -80,9 +84,21 @@ export class SqliteEventStore implements EventStore {
     this.statements = {
       lastRevision: db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?').pluck(),
       meta: db.prepare<[string], MetaRow>(
-        'SELECT max_count, truncate_before, last_revision FROM stream_meta WHERE name = ?',
+        'SELECT max_count, truncate_before, last_revision, base_revision FROM stream_meta WHERE name = ?',
       ),
+      hashAt: db
+        .prepare<[string, number], Buffer | null>('SELECT hash FROM events WHERE stream = ? AND revision = ?')
+        .pluck(),
+      setBase: db.prepare('UPDATE stream_meta SET base_revision = ?, base_hash = ? WHERE name = ?'),
       trimBelow: db.prepare('DELETE FROM events WHERE stream = ? AND revision < ?'),
+      auditRecords: db
+        .prepare<[number, number], [number, string, number, Buffer | null, number]>(
+          `SELECT e.position, e.stream, e.revision, e.hash,
+                  m.max_count IS NOT NULL OR m.truncate_before IS NOT NULL
+           FROM events e LEFT JOIN stream_meta m ON m.name = e.stream
+           WHERE e.position > ? ORDER BY e.position LIMIT ?`,
+        )
+        .raw(),
       head: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
@@ -107,12 +123,11 @@ export class SqliteEventStore implements EventStore {
     try {
       rows = events.map((event) => {
         const valid = validateNewEvent(event);
-        return {
-          id: valid.id,
-          type: valid.type,
-          data: JSON.stringify(valid.data),
-          metadata: JSON.stringify(valid.metadata),
-        };
+        const data = JSON.stringify(valid.data);
+        const metadata = JSON.stringify(valid.metadata);
+        // The expensive half of the audit hash, here beside the writer thread rather than in it.
+        const digest = contentDigest({ stream, id: valid.id, type: valid.type, data, metadata });
+        return { id: valid.id, type: valid.type, data, metadata, digest };
       });
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -148,7 +163,7 @@ export class SqliteEventStore implements EventStore {
     this.inFlight.set(id, batch);
     // Referenced only while a write is in flight, so an idle store never keeps the process alive.
     this.writer.ref();
-    this.writer.postMessage({ id, batch: batch.map((p) => p.wire) });
+    this.writer.postMessage({ id, batch: encodeBatch(batch.map((p) => p.wire)) });
     if (this.queue.length > 0) this.scheduleSend();
   }
 
@@ -166,7 +181,7 @@ export class SqliteEventStore implements EventStore {
       this.counters.appends += batch.length;
       this.changes.notify();
       batch.forEach((pending, i) => {
-        const outcome = reply.outcomes[i]!;
+        const outcome = decodeOutcome(reply.outcomes, i);
         if (outcome.ok) {
           pending.resolve({ nextExpectedRevision: BigInt(outcome.revision), position: BigInt(outcome.position) });
         } else {
@@ -290,11 +305,24 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  async readAuditRecords(after: bigint, maxCount: number): Promise<AuditRecord[]> {
+    return this.run('readAuditRecords', () =>
+      this.statements.auditRecords.all(Number(after), maxCount).map(([position, stream, revision, hash, retained]) => ({
+        position: BigInt(position),
+        streamId: stream,
+        revision: BigInt(revision),
+        ...(hash === null ? {} : { hash: fromHashColumn(hash)! }),
+        retained: retained === 1,
+      })),
+    );
+  }
+
   async setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void> {
     return this.run('setStreamMetadata', () => {
       this.db
         .transaction(() => {
-          const revision = this.currentRevision(stream, this.statements.meta.get(stream));
+          const meta = this.statements.meta.get(stream);
+          const revision = this.currentRevision(stream, meta);
           this.db
             .prepare(
               `INSERT INTO stream_meta (name, max_count, truncate_before, last_revision) VALUES (?, ?, ?, ?)
@@ -307,9 +335,11 @@ export class SqliteEventStore implements EventStore {
               metadata.truncateBefore === undefined ? null : Number(metadata.truncateBefore),
               revision >= 0 ? revision : null,
             );
-          if (metadata.truncateBefore !== undefined)
-            this.statements.trimBelow.run(stream, Number(metadata.truncateBefore));
-          if (metadata.maxCount !== undefined) this.statements.trimBelow.run(stream, revision - metadata.maxCount + 1);
+          const keepFrom = Math.max(
+            metadata.truncateBefore === undefined ? 0 : Number(metadata.truncateBefore),
+            metadata.maxCount === undefined ? 0 : revision - metadata.maxCount + 1,
+          );
+          trimStream(this.statements, stream, keepFrom, meta?.base_revision ?? null);
         })
         .immediate();
     });

@@ -1,10 +1,10 @@
 // The write connection of a SqliteEventStore, on its own thread: the fsync of each group commit
 // happens here, so the event loop that renews leases and serves sockets never waits for the disk.
 import { parentPort, workerData } from 'node:worker_threads';
-import { AppendWriter, type WireAppend } from './append-writer.js';
+import { AppendWriter, decodeBatch, encodeOutcomes, type WireBatch } from './append-writer.js';
 import { openDatabase, type SqliteOptions } from './schema.js';
 
-export type WriterRequest = { readonly id: number; readonly batch: readonly WireAppend[] } | { readonly close: true };
+export type WriterRequest = { readonly id: number; readonly batch: WireBatch } | { readonly close: true };
 
 const { file, options } = workerData as { file: string; options: SqliteOptions };
 const db = openDatabase(file, options);
@@ -18,7 +18,8 @@ port.on('message', (request: WriterRequest) => {
     return;
   }
   try {
-    port.postMessage({ id: request.id, outcomes: writer.writeBatch(request.batch) });
+    const outcomes = encodeOutcomes(writer.writeBatch(decodeBatch(request.batch)));
+    port.postMessage({ id: request.id, outcomes }, [outcomes.buffer as ArrayBuffer]);
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
     port.postMessage({ id: request.id, error: { code: code ?? 'UNKNOWN', message: message ?? String(error) } });
