@@ -66,6 +66,17 @@ export function benchCommand(): Command {
       },
     );
   bench
+    .command('rebuild')
+    .description(
+      'writes a realistic history, then rebuilds the tracking and context-property views from it, against a raw read + JSON.parse of the same events',
+    )
+    .option('--json', 'print one JSON object instead of a table', false)
+    .option('--events <n>', 'events of history to write', positive, 1_000_000)
+    .action(async (options: { json: boolean; events: number }) => {
+      const { benchRebuild } = await import('../../bench/rebuild.js');
+      await benchRebuild(options);
+    });
+  bench
     .command('all')
     .description('run every benchmark with its defaults')
     .option('--json', 'print JSON lines instead of tables', false)
@@ -76,6 +87,8 @@ export function benchCommand(): Command {
       await benchFailover({ json: options.json });
       const { benchE2e } = await import('../../bench/e2e.js');
       await benchE2e({ json: options.json });
+      const { benchRebuild } = await import('../../bench/rebuild.js');
+      await benchRebuild({ events: 1_000_000, json: options.json });
     });
   return bench;
 }

@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { auditCommand } from './audit-command.js';
+import { withAuditLog } from './audit-log-command.js';
 import { benchCommand } from './bench-command.js';
+import { queryCommands } from './query-commands.js';
+import { rebuildCommand } from './rebuild-command.js';
+import { replayCommand } from './replay-command.js';
 import { startCommand, workerCommand } from './start-command.js';
 
 const program = new Command('signalbox')
@@ -9,7 +13,10 @@ const program = new Command('signalbox')
   .addCommand(startCommand())
   .addCommand(workerCommand())
   .addCommand(benchCommand())
-  .addCommand(auditCommand());
+  .addCommand(rebuildCommand())
+  .addCommand(replayCommand());
+for (const command of queryCommands()) program.addCommand(command);
+program.addCommand(withAuditLog(auditCommand()));
 
 try {
   await program.parseAsync(process.argv);

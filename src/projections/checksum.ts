@@ -36,13 +36,28 @@ export function viewChecksum(db: Database.Database, projection: Projection, sche
       .prepare(`SELECT ${columns} FROM ${quote(schema)}.${quote(table.name)} ORDER BY ${order}`)
       .raw();
     for (const row of statement.iterate() as Iterable<unknown[]>) {
-      hash.update(
-        JSON.stringify(row, (_key, value: unknown) => (Buffer.isBuffer(value) ? value.toString('hex') : value)),
-      );
-      hash.update('\n');
+      hash.update(encodeRow(row));
       count++;
     }
     rows[table.name] = count;
   }
   return { checksum: hash.digest('hex'), rows };
+}
+
+/**
+ * A row as text that tells every value apart: each value carries its type (`n` null, `i`/`r`
+ * number, `s` text, `b` blob), and text is length-prefixed so no separator inside it can move a
+ * boundary. Several times faster than JSON for the millions of rows of a large view.
+ */
+function encodeRow(row: readonly unknown[]): string {
+  let out = '';
+  for (const value of row) {
+    if (value === null) out += 'n;';
+    else if (typeof value === 'number') out += `${Number.isInteger(value) ? 'i' : 'r'}${value};`;
+    else if (typeof value === 'bigint') out += `i${value};`;
+    else if (typeof value === 'string') out += `s${value.length}:${value};`;
+    else if (Buffer.isBuffer(value)) out += `b${value.toString('hex')};`;
+    else throw new Error(`a view column holds a ${typeof value}, which SQLite cannot return`);
+  }
+  return `${out}\n`;
 }

@@ -7,17 +7,17 @@ import { prepared } from './statements.js';
  * Leases and failover history: the current holder of every lease resource, and every change of
  * hands (acquired, taken over, released) with its reason.
  *
- * Lease streams keep only their newest events (`maxCount`), so a view built later may never see
- * a lease's acquisition. As the lease decider does, the current row follows from the latest event
- * alone: every lease event names its holder and term. `since` is the time of the acquisition or
- * takeover that began the term, null when this view never saw it; `ttl_ms` is kept from an
- * earlier event when a renewal does not repeat it. Events of an older term than the row's are
- * ignored.
+ * Lease streams keep only their newest events (`maxCount`), so the current row follows from the
+ * latest lease events alone (every lease event names its holder and term), and everything that
+ * must outlive trimming comes from `leaselog-{resource}`, where the holder copies each change of
+ * hands and which is never trimmed: the history, and `since` (when the term began). That way a
+ * view rebuilt after trimming equals the one that followed the events live. Events of an older
+ * term than the row's are ignored.
  */
 export const leasesView: Projection = {
   name: 'leases',
   filter: {
-    streamPrefixes: ['lease-'],
+    streamPrefixes: ['lease-', 'leaselog-'],
     eventTypes: ['LeaseAcquired', 'LeaseRenewed', 'LeaseReleased', 'LeaseTakenOver'],
   },
   tables: [
@@ -57,34 +57,23 @@ export const leasesView: Projection = {
 function apply(db: Database.Database, event: RecordedEvent): void {
   const at = event.recordedAt.getTime();
   const position = Number(event.position);
+  if (event.streamId.startsWith('leaselog-')) return logged(db, event, at, position);
   switch (event.type) {
     case 'LeaseAcquired':
-    case 'LeaseTakenOver': {
-      const { resource, holder, term, ttlMs } = event.data;
-      prepared(
-        db,
-        `INSERT INTO leases (resource, holder, term, released, since, last_renewal, ttl_ms, position)
-         VALUES (@resource, @holder, @term, 0, @at, @at, @ttlMs, @position)
-         ON CONFLICT(resource) DO UPDATE SET holder = @holder, term = @term, released = 0, since = @at,
-           last_renewal = @at, ttl_ms = @ttlMs, released_at = NULL, release_reason = NULL, position = @position
-         WHERE term <= @term`,
-      ).run({ resource, holder, term, at, ttlMs, position });
-      const takenOver = event.type === 'LeaseTakenOver' ? event.data : undefined;
-      history(db, resource, position, term, at, takenOver ? 'taken-over' : 'acquired', holder, takenOver);
-      return;
-    }
+    case 'LeaseTakenOver':
     case 'LeaseRenewed': {
-      const { resource, holder, term, ttlMs } = event.data;
+      const { resource, holder, term } = event.data;
+      const ttlMs = event.data.ttlMs ?? null;
       prepared(
         db,
         `INSERT INTO leases (resource, holder, term, released, since, last_renewal, ttl_ms, position)
-         VALUES (@resource, @holder, @term, 0, NULL, @at, @ttlMs, @position)
+         VALUES (@resource, @holder, @term, 0, (${SINCE}), @at, @ttlMs, @position)
          ON CONFLICT(resource) DO UPDATE SET holder = @holder, released = 0,
-           since = CASE WHEN term = @term AND holder = @holder THEN since END, term = @term,
+           since = CASE WHEN term = @term THEN since ELSE (${SINCE}) END, term = @term,
            last_renewal = @at, ttl_ms = coalesce(@ttlMs, ttl_ms), released_at = NULL, release_reason = NULL,
            position = @position
          WHERE term <= @term`,
-      ).run({ resource, holder, term, at, ttlMs: ttlMs ?? null, position });
+      ).run({ resource, holder, term, at, ttlMs, position });
       return;
     }
     case 'LeaseReleased': {
@@ -93,13 +82,41 @@ function apply(db: Database.Database, event: RecordedEvent): void {
         db,
         `INSERT INTO leases (resource, holder, term, released, since, last_renewal, released_at, release_reason,
            position)
-         VALUES (@resource, @holder, @term, 1, NULL, NULL, @at, @reason, @position)
+         VALUES (@resource, @holder, @term, 1, (${SINCE}), NULL, @at, @reason, @position)
          ON CONFLICT(resource) DO UPDATE SET
-           since = CASE WHEN term = @term AND holder = @holder THEN since END,
+           since = CASE WHEN term = @term THEN since ELSE (${SINCE}) END,
            holder = @holder, term = @term, released = 1, released_at = @at, release_reason = @reason,
            position = @position
          WHERE term <= @term`,
       ).run({ resource, holder, term, at, reason, position });
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** When a term began, as the log recorded it (null when the log never got that change). */
+const SINCE = `SELECT at FROM lease_history WHERE resource = @resource AND term = @term
+  AND event IN ('acquired', 'taken-over') ORDER BY position LIMIT 1`;
+
+/** A change of hands copied to the lease's log: its history entry, and the start of its term. */
+function logged(db: Database.Database, event: RecordedEvent, at: number, position: number): void {
+  switch (event.type) {
+    case 'LeaseAcquired':
+    case 'LeaseTakenOver': {
+      const { resource, holder, term } = event.data;
+      const takenOver = event.type === 'LeaseTakenOver' ? event.data : undefined;
+      history(db, resource, position, term, at, takenOver ? 'taken-over' : 'acquired', holder, takenOver);
+      prepared(db, 'UPDATE leases SET since = ? WHERE resource = ? AND term = ? AND since IS NULL').run(
+        at,
+        resource,
+        term,
+      );
+      return;
+    }
+    case 'LeaseReleased': {
+      const { resource, holder, term, reason } = event.data;
       history(db, resource, position, term, at, 'released', holder, { reason });
       return;
     }

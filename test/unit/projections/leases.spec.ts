@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decide, foldLease, type LeaseCommand } from '../../../src/domain/lease/index.js';
 import { currentLeases, leaseHistory, leaseOf } from '../../../src/projections/queries/leases.js';
 import { leasesView } from '../../../src/projections/views/leases.js';
-import { makeEvent } from '../../../src/store/make-event.js';
+import { LeaseStream } from '../../../src/workers/lease/lease-stream.js';
 import { History, iso } from './history.js';
 
 beforeEach(() => History.useClock());
@@ -11,15 +11,15 @@ afterEach(() => vi.useRealTimers());
 const resource = 'location-ftp-in';
 const stream = `lease-${resource}`;
 
-/** Decides a lease command on the stream's state and appends the result, as the lease manager does. */
+/**
+ * Decides a lease command on the stream's state and appends the result through the lease
+ * stream, as the lease manager does (which copies each change of hands to the lease's log).
+ */
 async function lease(h: History, command: LeaseCommand): Promise<void> {
+  const leaseStream = new LeaseStream(h.store, resource, command.holder);
   const events = await h.store.readStream(stream);
   const decided = decide(command, foldLease(events));
-  await h.store.append(
-    stream,
-    decided.map((e) => makeEvent(e.type, e.data, { actor: command.holder })),
-    events.at(-1)?.revision ?? 'no_stream',
-  );
+  await leaseStream.append(leaseStream.toNew(decided), events.at(-1)?.revision ?? 'no_stream');
 }
 
 /** Two failovers: host-a/1 dies (taken over), host-b/1 releases when its FTP server is unhealthy. */
@@ -66,7 +66,7 @@ describe('leases view', () => {
     expect(leaseHistory(db, resource).items).toEqual([
       {
         resource,
-        position: 7,
+        position: 11,
         term: 3,
         at: iso(21),
         event: 'taken-over',
@@ -76,7 +76,7 @@ describe('leases view', () => {
       },
       {
         resource,
-        position: 6,
+        position: 9,
         term: 2,
         at: iso(20),
         event: 'released',
@@ -86,7 +86,7 @@ describe('leases view', () => {
       },
       {
         resource,
-        position: 4,
+        position: 6,
         term: 2,
         at: iso(10),
         event: 'taken-over',
@@ -96,7 +96,7 @@ describe('leases view', () => {
       },
       {
         resource,
-        position: 1,
+        position: 2,
         term: 1,
         at: iso(0),
         event: 'acquired',
@@ -129,26 +129,30 @@ describe('leases view', () => {
     });
   });
 
-  it('is right from the events a rebuild still sees once retention removed the older ones', async () => {
+  it('a view rebuilt after retention trimmed the lease stream equals the one that followed it live', async () => {
     const h = await failovers();
     const live = await h.view(leasesView);
     await h.store.setStreamMetadata(stream, { maxCount: 3 });
     const rebuilt = await h.view(leasesView);
     expect(currentLeases(rebuilt)).toEqual(currentLeases(live));
-    // The history is as long as what the stream kept: the older failover is gone from a rebuild.
+    // The history comes from the lease's log, which is never trimmed: every failover is still there.
+    expect(leaseHistory(rebuilt, resource).items).toEqual(leaseHistory(live, resource).items);
     expect(leaseHistory(rebuilt, resource).items.map((c) => [c.term, c.event])).toEqual([
       [3, 'taken-over'],
       [2, 'released'],
+      [2, 'taken-over'],
+      [1, 'acquired'],
     ]);
 
     await h.store.setStreamMetadata(stream, { maxCount: 1 });
     const fromRenewalOnly = await h.view(leasesView);
+    // Only a renewal of the days before renewals carried their ttl is left: the ttl is unknown.
     expect(leaseOf(fromRenewalOnly, resource)).toEqual({
       resource,
       holder: 'host-a/2',
       term: 3,
       released: false,
-      since: null,
+      since: iso(21),
       lastRenewal: iso(22),
       ttlMs: null,
       releasedAt: null,

@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { operatorProjections, operatorViewsFile, requireView } from '../projections/operator-views.js';
+import { rebuildViews, type RebuildResult } from '../projections/rebuild.js';
+import { openViewDatabase } from '../projections/view-database.js';
+import { progress } from './progress.js';
+import { openCommandStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
+
+interface RebuildOptions extends StoreAccessOptions {
+  json: boolean;
+  name: string;
+}
+
+/**
+ * `signalbox rebuild [view…]`: replays all history into fresh views and swaps them in. Operator
+ * views live in `<data>/views.db`; `open-sends` is an instance's own (`<data>/views-<name>.db`).
+ */
+export function rebuildCommand(): Command {
+  return withStoreAccess(
+    new Command('rebuild')
+      .description('replay all history into fresh views and swap them in atomically (default: every operator view)')
+      .argument('[views...]', 'views to rebuild'),
+  )
+    .option('--name <name>', 'the instance whose open-sends view to rebuild', 'main')
+    .option('--json', 'print one JSON object', false)
+    .action(async (names: string[], options: RebuildOptions) => {
+      const chosen = names.length > 0 ? names.map(requireView) : operatorProjections;
+      const instanceViews = chosen.filter((v) => v.name === 'open-sends');
+      const shared = chosen.filter((v) => v.name !== 'open-sends');
+      const store = await openCommandStore(options);
+      try {
+        const results: RebuildResult[] = [];
+        const groups = [
+          { file: operatorViewsFile(options.data), views: shared },
+          { file: join(options.data, `views-${options.name}.db`), views: instanceViews },
+        ];
+        for (const group of groups) {
+          if (group.views.length === 0) continue;
+          const db = openViewDatabase(group.file);
+          const bar = progress(`rebuild ${group.views.map((v) => v.name).join(', ')}`, !options.json);
+          try {
+            results.push(
+              await rebuildViews(store, db, group.views, {
+                onProgress: ({ position, head }) => bar.update(Number(position), Number(head)),
+              }),
+            );
+          } finally {
+            bar.stop();
+            db.close();
+          }
+        }
+        print(results, options.json);
+        const mismatch = results.flatMap((r) => r.views).filter((v) => v.liveChecksum && v.liveChecksum !== v.checksum);
+        if (mismatch.length > 0) process.exitCode = 2;
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+function print(results: readonly RebuildResult[], json: boolean): void {
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify(results, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+    );
+    return;
+  }
+  for (const result of results) {
+    for (const view of result.views) {
+      const compared =
+        view.liveChecksum === undefined
+          ? 'live view was behind: nothing to compare'
+          : view.liveChecksum === view.checksum
+            ? 'equals the live view'
+            : `DIFFERS from the live view (${view.liveChecksum.slice(0, 16)})`;
+      const rows = Object.entries(view.rows)
+        .map(([table, n]) => `${table} ${n}`)
+        .join(', ');
+      process.stdout.write(
+        `${view.view}: ${view.events} events to position ${result.position}, checksum ${view.checksum.slice(0, 16)} ${compared}; ${rows}\n`,
+      );
+    }
+    process.stdout.write(`read ${result.events} events in ${result.seconds.toFixed(2)} s\n`);
+  }
+}
