@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RECEIVE_CONCURRENCY } from './e2e/flows.js';
 import { runPhase, type PhaseResult } from './e2e/phase.js';
 import { progress, report } from './report.js';
 import { rawInserts } from './store.js';
@@ -11,6 +12,13 @@ export interface E2eBenchOptions {
   readonly messages?: number;
   /** Offered load of the routed flow, msg/s. Default 5,000 (the goal). */
   readonly rate?: number;
+  /**
+   * `--concurrency` of the workers in the routed flow. Default 256. A send slot is held from the
+   * claim (written with the receipt) until the send returns, about two durable commits; at the
+   * CLI's default of 16 a worker could not have more than ~1,000 msg/s in flight here, whatever
+   * its CPU. Sends are a core NATS publish, so 256 at once costs the output nothing.
+   */
+  readonly routedConcurrency?: number;
   /** Messages per phase of the send-bound flow. Default 2,000. */
   readonly scaleMessages?: number;
   /**
@@ -38,6 +46,7 @@ const RAW_BATCH = 64;
 export async function benchE2e(options: E2eBenchOptions): Promise<Record<string, unknown>> {
   const messages = options.messages ?? 50_000;
   const rate = options.rate ?? 5_000;
+  const routedConcurrency = options.routedConcurrency ?? 256;
   const scaleMessages = options.scaleMessages ?? 2_000;
   const scaleConcurrency = options.scaleConcurrency ?? 1;
   const dir = mkdtempSync(join(options.dir ?? tmpdir(), 'signalbox-bench-e2e-'));
@@ -56,6 +65,7 @@ export async function benchE2e(options: E2eBenchOptions): Promise<Record<string,
           workers,
           messages,
           ratePerSec: rate,
+          concurrency: routedConcurrency,
           latencyProbe: true,
           dir,
           ...(options.profileDir ? { profileDir: join(options.profileDir, `routed-${workers}`) } : {}),
@@ -91,6 +101,8 @@ export async function benchE2e(options: E2eBenchOptions): Promise<Record<string,
       rawStoreLimitMsgsPerSec: Math.round(rawInsertsPerSec / eventsPerMessage),
       scaleOut2x: Math.round((scale[1]!.msgsPerSec / scale[0]!.msgsPerSec) * 100) / 100,
       bestWorkers: best.workers,
+      routedConcurrency,
+      receiveConcurrency: RECEIVE_CONCURRENCY,
       scaleConcurrency,
       offeredPerSec: rate,
       eventsPerMessage,

@@ -21,6 +21,8 @@ export interface PhaseOptions {
   readonly latencyProbe?: boolean;
   /** Write each worker's CPU profile here (`--cpu-prof`). */
   readonly profileDir?: string;
+  /** Keep the phase's folder (store, bindings, worker logs) for a post-mortem; its path is printed. */
+  readonly keep?: boolean;
   readonly dir: string;
 }
 
@@ -110,7 +112,8 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     await Promise.all(workers.map((w) => w.kill9()));
     await nc?.close().catch(() => undefined);
     await nats.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (options.keep) progress(`  ${options.label}: kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -16,13 +16,23 @@ export const SendWork = z.object({
   enqueuedAt: isoTime,
   /** Not to be delivered before this time: how a retry interval is honoured. */
   notBefore: isoTime.optional(),
+  /**
+   * Set when the reconciler publishes an attempt's work again because the queue may have lost it:
+   * a new number each time, so the dedup key differs and the queue cannot drop the new copy as a
+   * duplicate of the lost one. Workers ignore it (the claim decides who sends).
+   */
+  reissue: z.number().int().min(1).optional(),
 });
 
 export type SendWork = z.infer<typeof SendWork>;
 
-/** The de-duplication key: publishing the same key twice within the dedup window delivers once. */
-export function dedupKey(work: Pick<SendWork, 'messageId' | 'port' | 'attempt'>): string {
-  return `${work.messageId}:${work.port}:${work.attempt}`;
+/**
+ * The de-duplication key, `messageId:port:attempt` (`:r<reissue>` added for a reissue): publishing
+ * the same key twice within the dedup window delivers once.
+ */
+export function dedupKey(work: Pick<SendWork, 'messageId' | 'port' | 'attempt' | 'reissue'>): string {
+  const key = `${work.messageId}:${work.port}:${work.attempt}`;
+  return work.reissue === undefined ? key : `${key}:r${work.reissue}`;
 }
 
 /** Validates send work, refusing it with the path of every bad field. */

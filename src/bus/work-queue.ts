@@ -1,3 +1,4 @@
+import type { Slots } from './capacity.js';
 import type { SendWork } from './send-work.js';
 
 /**
@@ -16,7 +17,8 @@ import type { SendWork } from './send-work.js';
  *   process dies. `inProgress()` restarts the ack wait, for sends that take longer.
  * - **De-duplication.** `publish` is idempotent by `dedupKey(work)` (`messageId:port:attempt`)
  *   within a dedup window each implementation documents: within it, publishing the same key again
- *   changes nothing and reports `duplicate: true`.
+ *   changes nothing and reports `duplicate: true`. A reissue (`work.reissue`) has its own key, so
+ *   work the queue lost can be published again inside the window.
  * - **Late settles.** Settling a delivery after its ack wait ran out does not fail, but what it
  *   does differs: the local queue ignores it (the newer delivery owns the item); JetStream applies
  *   it to the item, so a late ack removes it even while another consumer holds it. Rely on
@@ -31,10 +33,10 @@ export interface WorkQueue {
   /** Enqueues work, validated against `SendWork`; `notBefore` holds it back until then. */
   publish(work: SendWork): Promise<PublishResult>;
   /**
-   * Deliveries for this consumer until `signal` aborts or the queue closes. At most `concurrency`
-   * deliveries are outstanding (yielded and not yet acked or nacked) at a time: the iterator waits
-   * for one to be settled before taking more, so settle them as they finish. Deliveries already
-   * yielded can still be settled after the iteration ended, until `close()`.
+   * Deliveries for this consumer until `signal` aborts or the queue closes. Each delivery holds a
+   * slot of the consumer's capacity from the moment it is yielded until it is acked or nacked, and
+   * the iterator takes no more than there are free slots: settle them as they finish. Deliveries
+   * already yielded can still be settled after the iteration ended, until `close()`.
    */
   consume(options: ConsumeOptions): AsyncIterable<WorkDelivery>;
   /** Whether the queue can currently take and hand out work (the connection is up). */
@@ -50,8 +52,15 @@ export interface PublishResult {
 
 export interface ConsumeOptions {
   readonly signal: AbortSignal;
-  /** Most deliveries outstanding at once. Default 1. */
+  /** Most deliveries outstanding at once, when no `capacity` is given. Default 1. */
   readonly concurrency?: number;
+  /**
+   * Slots shared with other work of this process (a worker's sends started at receipt): the
+   * consumer takes only free slots, one per delivery, and frees it when the delivery is settled.
+   * An item that arrives when another taker was faster is handed straight back (nacked without
+   * delay) for a consumer with room. Replaces `concurrency`.
+   */
+  readonly capacity?: Slots;
 }
 
 export interface WorkDelivery {
@@ -67,4 +76,10 @@ export interface WorkDelivery {
   nack(delayMs?: number): Promise<void>;
   /** Still working on it: the ack wait starts again from now. */
   inProgress(): Promise<void>;
+  /**
+   * Frees the slot this delivery holds in the consumer's capacity before it is settled: the work
+   * that needed the slot (a send) is over and only bookkeeping remains, which should not keep
+   * other work waiting. Settling it later frees nothing more. Idempotent.
+   */
+  releaseSlot(): void;
 }

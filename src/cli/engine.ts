@@ -5,6 +5,7 @@ import { LocalWorkQueue } from '../bus/local/index.js';
 import { NatsWorkQueue } from '../bus/nats/index.js';
 import type { WorkQueue } from '../bus/work-queue.js';
 import type { Bindings } from '../domain/config/index.js';
+import { operatorProjections, operatorViewsFile } from '../projections/operator-views.js';
 import { openViewDatabase } from '../projections/view-database.js';
 import { LocalBlobStore } from '../store/blob/local-blob-store.js';
 import { openStore } from '../store/open-store.js';
@@ -34,6 +35,8 @@ export interface EngineOptions {
   readonly bindings: Bindings;
   readonly logger: Logger;
   readonly sendConcurrency?: number;
+  /** Keep the operator views (tracking, suspended, …) of `<data>/views.db` up to date. */
+  readonly operatorViews?: boolean;
   /** Who brought this configuration: the actor of the configuration events it records. */
   readonly configActor?: string;
 }
@@ -54,6 +57,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const identity = newInstanceIdentity(options.host);
   // Views belong to this instance: each keeps its own, fed from the store.
   const views = openViewDatabase(join(options.dataDir, `views-${options.name}.db`));
+  const operatorViews = options.operatorViews ? openViewDatabase(operatorViewsFile(options.dataDir)) : undefined;
   const runtime = new HostRuntime({
     bindings: options.bindings,
     registry: defaultRegistry(),
@@ -61,6 +65,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     blobs,
     queue,
     views,
+    ...(operatorViews ? { operatorViews: { db: operatorViews, projections: operatorProjections } } : {}),
     identity,
     logger: options.logger,
     ...(options.sendConcurrency === undefined ? {} : { sendConcurrency: options.sendConcurrency }),
@@ -76,6 +81,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       await recordStopped(store, identity, reason);
       await queue.close();
       views.close();
+      operatorViews?.close();
       await store.close();
     },
   };

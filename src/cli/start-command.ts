@@ -14,6 +14,7 @@ interface RunOptions {
   host: string;
   name: string;
   concurrency: number;
+  views: boolean;
 }
 
 function instanceName(value: string): string {
@@ -38,6 +39,7 @@ async function run(options: RunOptions, bindings: Bindings): Promise<void> {
     logger,
     sendConcurrency: options.concurrency,
     configActor: operatorActor(),
+    operatorViews: options.views,
   });
   logger.info(
     {
@@ -89,6 +91,7 @@ export function startCommand(): Command {
     new Command('start').description('run a host instance; without --config, the sample flow inbox → outbox'),
   )
     .option('--config <file>', 'bindings file (YAML or JSON); default: the sample flow')
+    .option('--no-views', 'do not keep the operator views (tracking, suspended, …) of <data>/views.db')
     .action(async (options: RunOptions) => {
       await run(options, options.config ? loadBindings(options.config) : sampleBindings(options.data, options.host));
     });
@@ -98,6 +101,7 @@ export function startCommand(): Command {
 export function workerCommand(): Command {
   return withEngineOptions(new Command('worker').description('run a worker that joins the other instances'))
     .requiredOption('--config <file>', 'bindings file (YAML or JSON)')
+    .option('--views', 'also keep the operator views (tracking, suspended, …) of <data>/views.db', false)
     .action(async (options: RunOptions & { config: string }) => {
       await run(options, loadBindings(options.config));
     });

@@ -10,7 +10,13 @@ export interface DispatcherOptions {
   readonly skipPorts?: ReadonlySet<string>;
   /** Open sends whose work was published longer ago than this are published again. Default 60 s. */
   readonly republishAfterMs?: number;
-  /** How often the reconciler looks for such sends (a scan of the whole view). Default 5 s. */
+  /**
+   * Claimed sends whose claim is older than this (and whose work was not published since) get
+   * their work published, so that a worker records the lost attempt: the send worker's stale-claim
+   * time. Claims made at receipt have no work item until then. Default `republishAfterMs`.
+   */
+  readonly claimStaleAfterMs?: number;
+  /** How often the reconciler looks for such sends. Default 5 s. */
   readonly reconcileEveryMs?: number;
   /** How often the dispatcher looks when nothing woke it. Default 250 ms. */
   readonly intervalMs?: number;
@@ -37,8 +43,12 @@ interface OpenSend {
 /**
  * Publishes send work for every open send the view shows: new routes and resumed sends at once,
  * retries with their due time. It is also the reconciler: work published long ago for a send that
- * is still open (the queue lost it, or it was never acked) is published again — the send claim
- * in the store makes a duplicate harmless. Runs on one node at a time, under a lease.
+ * is still open (the queue lost it, or it was never acked) is published again, as a reissue with
+ * its own dedup key so the queue cannot drop it as a duplicate of the lost copy; and a claim that
+ * stayed open past the stale-claim time (its worker died, maybe before any work item existed: a
+ * claim made at receipt) gets its work published, so a worker records the lost attempt and the
+ * retry follows. The send claim in the store makes any duplicate harmless. Runs on one node at a
+ * time, under a lease.
  */
 export class Dispatcher {
   private wake: (() => void) | undefined;
@@ -99,13 +109,19 @@ export class Dispatcher {
    */
   async publishDue(limit = 500): Promise<number> {
     const now = Date.now();
-    const { unpublished, stale: staleSends, mark } = this.prepared();
+    const { unpublished, stalePending, staleClaims, mark } = this.prepared();
     const rows = unpublished.all(limit) as OpenSend[];
     if (now >= this.nextReconcileAt) {
       this.nextReconcileAt = now + (this.options.reconcileEveryMs ?? 5_000);
-      const stale = now - (this.options.republishAfterMs ?? 60_000);
+      const republishAfter = this.options.republishAfterMs ?? 60_000;
+      const stale = now - republishAfter;
+      const staleClaim = now - (this.options.claimStaleAfterMs ?? republishAfter);
       const picked = new Set(rows.map((r) => `${r.message_id}:${r.port}`));
-      for (const row of staleSends.all(stale, stale, stale, limit) as OpenSend[]) {
+      const found = [
+        ...(stalePending.all(stale, limit) as OpenSend[]),
+        ...(staleClaims.all(staleClaim, stale, limit) as OpenSend[]),
+      ];
+      for (const row of found) {
         if (!picked.has(`${row.message_id}:${row.port}`)) rows.push(row);
       }
     }
@@ -120,6 +136,8 @@ export class Dispatcher {
             attempt: row.attempt,
             enqueuedAt: new Date(now).toISOString(),
             ...(row.due_at > now ? { notBefore: new Date(row.due_at).toISOString() } : {}),
+            // This node published this attempt before: the queue may hold its key still.
+            ...(row.published_attempt === row.attempt ? { reissue: now } : {}),
           });
         }
         done.push(row);
@@ -150,17 +168,29 @@ export const NEW_WORK_SQL = `SELECT * FROM open_sends INDEXED BY open_sends_unpu
   WHERE status IN ('pending', 'retrying') AND (published_attempt IS NULL OR published_attempt < attempt)
   ORDER BY due_at LIMIT ?`;
 
+/**
+ * Sends waiting for a worker whose work went out long ago: the queue may have lost it. Through
+ * the `(status, due_at)` index, oldest due first, stopping at the limit.
+ */
+export const STALE_PENDING_SQL = `SELECT * FROM open_sends INDEXED BY open_sends_due
+  WHERE status IN ('pending', 'retrying') AND published_at < ?
+  ORDER BY due_at LIMIT ?`;
+
+/**
+ * Claims that never ended: their worker died, before or after a work item existed (a claim made
+ * at receipt has none). The worker that gets the work records the lost attempt (see SendWorker).
+ * Through the `(status, due_at)` index: only claimed rows are read, and those are the sends in
+ * progress across the cluster, however large the backlog.
+ */
+export const STALE_CLAIMS_SQL = `SELECT * FROM open_sends INDEXED BY open_sends_due
+  WHERE status = 'claimed' AND claimed_at < ? AND (published_at IS NULL OR published_at < ?)
+  LIMIT ?`;
+
 function prepare(views: Database.Database) {
   return {
     unpublished: views.prepare(NEW_WORK_SQL),
-    stale: views.prepare(
-      `SELECT * FROM open_sends
-       WHERE (status IN ('pending', 'retrying') AND published_at < ?)
-          -- a claim that never ended, whose work the queue no longer has: the worker that
-          -- receives it again records the lost attempt (see SendWorker)
-          OR (status = 'claimed' AND claimed_at < ? AND (published_at IS NULL OR published_at < ?))
-       ORDER BY due_at LIMIT ?`,
-    ),
+    stalePending: views.prepare(STALE_PENDING_SQL),
+    staleClaims: views.prepare(STALE_CLAIMS_SQL),
     mark: views.prepare(
       'UPDATE open_sends SET published_attempt = ?, published_at = ? WHERE message_id = ? AND port = ? AND attempt = ?',
     ),

@@ -1,14 +1,17 @@
 import type Database from 'better-sqlite3';
 import type { AdapterRegistry } from '../adapters/registry.js';
+import { Capacity } from '../bus/capacity.js';
 import type { WorkQueue } from '../bus/work-queue.js';
 import { allSubscriptions, type Bindings } from '../domain/config/index.js';
 import { compileSubscriptions } from '../domain/routing/route.js';
 import { compilePipeline } from '../pipeline/pipeline.js';
-import { ProjectionRunner } from '../projections/runner.js';
+import { ProjectionRunner, type Projection } from '../projections/runner.js';
 import { openSendsView } from '../projections/views/open-sends.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { EventStore } from '../store/event-store.js';
+import { runAnchorLoop } from '../audit/anchor-writer.js';
 import { Dispatcher } from './dispatcher.js';
+import { DispatchView } from './dispatch-view.js';
 import type { HostInstanceIdentity } from './host-instance.js';
 import { runSingleton, type SingletonWorker } from './lease/index.js';
 import { runOrderedSender } from './ordered/ordered-sender.js';
@@ -17,8 +20,9 @@ import { runReceiveLoop } from './receiver/receive-loop.js';
 import { Conversations } from './correlation/conversations.js';
 import { runMessageCommand } from './message-commands.js';
 import { createSubmit, type Routing } from './receiver/submit.js';
+import { DirectSender } from './sender/direct-send.js';
 import { SendPorts } from './sender/send-ports.js';
-import { SendWorker } from './sender/send-worker.js';
+import { defaultStaleClaimMs, SendWorker } from './sender/send-worker.js';
 
 export interface HostRuntimeOptions {
   readonly bindings: Bindings;
@@ -30,18 +34,34 @@ export interface HostRuntimeOptions {
   readonly views: Database.Database;
   readonly identity: HostInstanceIdentity;
   readonly logger: Logger;
-  /** Concurrent sends of this instance. Default 16. */
+  /**
+   * Concurrent sends of this instance, queue work and sends started at receipt together.
+   * Default 16.
+   */
   readonly sendConcurrency?: number;
+  /**
+   * Send at receipt when a send slot is free (see `DirectSender`). Default true; false sends
+   * everything through the work queue.
+   */
+  readonly sendAtReceipt?: boolean;
   /** Lease ttl for singleton handlers and the dispatcher. Default: the lease module's. */
   readonly leaseTtlMs?: number;
   /** The queue's ack wait, for the send workers' progress reports. Default 30 s. */
   readonly ackWaitMs?: number;
+  /**
+   * Operator views (tracking, properties, suspended, …) this instance keeps up to date, in their
+   * own file. Usually one instance per machine keeps them; queries catch them up themselves.
+   */
+  readonly operatorViews?: { readonly db: Database.Database; readonly projections: readonly Projection[] };
+  /** How often the holder of the `audit-anchors` lease anchors new history. Default 10 s. */
+  readonly anchorEveryMs?: number;
 }
 
 /**
- * One host instance: the receive locations of its host (single-active ones under a lease), the
- * open-sends view, the dispatcher (one instance of the whole cluster at a time, under a lease
- * that depends on the queue being reachable), and send workers that compete for work.
+ * One host instance: the receive locations of its host (single-active ones under a lease), sends
+ * started at receipt while send slots are free, the dispatcher and its open-sends view (one
+ * instance of the whole cluster at a time, under a lease that depends on the queue being
+ * reachable), and send workers that compete for queue work in the remaining slots.
  *
  * Everything is resolved before anything starts: a bad adapter setting or filter refuses the
  * whole configuration, naming the field.
@@ -53,6 +73,7 @@ export class HostRuntime {
   private readonly ports: SendPorts;
   private readonly routing: Routing;
   private readonly locations;
+  private direct: DirectSender | undefined;
 
   constructor(private readonly options: HostRuntimeOptions) {
     const { bindings, registry } = options;
@@ -87,7 +108,8 @@ export class HostRuntime {
     const actor = `worker:${options.identity.instance}`;
     const responses = new Map<string, ReturnType<typeof createSubmit>>();
     const conversations = new Conversations(options.store, (port, response) => {
-      // A solicit-response port's replies arrive as if received on a location named after it.
+      // A solicit-response port's replies arrive as if received on a location named after it
+      // (and may be sent at receipt too: `direct` exists by the time a reply comes).
       let submit = responses.get(port.name);
       if (!submit) {
         submit = createSubmit({
@@ -96,11 +118,29 @@ export class HostRuntime {
           location: { name: `${port.name}.response`, receivePort: port.name, adapter: port.adapter },
           routing: () => this.routing,
           actor,
+          ...(direct ? { direct } : {}),
         });
         responses.set(port.name, submit);
       }
       return submit(response);
     });
+    const slots = new Capacity(options.sendConcurrency ?? 16);
+    const direct =
+      options.sendAtReceipt === false
+        ? undefined
+        : new DirectSender({
+            store: options.store,
+            queue: options.queue,
+            ports: this.ports,
+            blobs: options.blobs,
+            worker: options.identity.instance,
+            host: options.identity.host,
+            slots,
+            signal,
+            logger: options.logger,
+            conversations,
+          });
+    this.direct = direct;
     const lease = (resource: string) => ({
       resource,
       holder: options.identity.instance,
@@ -119,6 +159,7 @@ export class HostRuntime {
         ...(definition.follows ? { follows: definition.follows } : {}),
         routing: () => this.routing,
         actor,
+        ...(direct ? { direct } : {}),
       });
       const loop = { location: definition.name, handler: location.handler, submit, logger: options.logger };
       if (location.singleActive) {
@@ -133,9 +174,11 @@ export class HostRuntime {
       }
     }
 
+    const staleClaimMs = defaultStaleClaimMs(options.ackWaitMs);
     const dispatcher = new Dispatcher({
       views: options.views,
       queue: options.queue,
+      claimStaleAfterMs: staleClaimMs,
       expireCorrelation: async ({ set, key, messageId, port }) => {
         await runMessageCommand(options.store, messageId, () => ({ type: 'TimeOutCorrelation', port, set, key }), {
           actor,
@@ -145,17 +188,35 @@ export class HostRuntime {
       skipPorts: new Set(options.bindings.sendPorts.filter((p) => p.ordered).map((p) => p.name)),
       logger: options.logger,
     });
-    const runner = new ProjectionRunner(options.store, options.views, openSendsView, {
-      onBatch: () => dispatcher.poke(),
+    const view = new DispatchView(new ProjectionRunner(options.store, options.views, openSendsView), {
+      onChange: () => dispatcher.poke(),
+      logger: options.logger,
     });
-    this.tasks.push(
-      runner.run(signal).catch((error: unknown) => options.logger.error({ err: error }, 'open-sends view stopped')),
-    );
+    for (const projection of options.operatorViews?.projections ?? []) {
+      const viewRunner = new ProjectionRunner(options.store, options.operatorViews!.db, projection);
+      this.tasks.push(followView(viewRunner, projection.name, signal, options.logger));
+    }
     this.singletons.push(
       runSingleton(options.store, {
         ...lease('dispatcher'),
         dependencies: [{ name: 'work-queue', check: () => Promise.resolve(options.queue.isHealthy()) }],
-        handler: (context) => dispatcher.run(context.signal),
+        // The view is kept fresh only here, by the lease holder: nobody else reads it.
+        handler: (context) => view.whileHolding(context.signal, (held) => dispatcher.run(held)),
+      }),
+    );
+
+    // One instance of the cluster anchors the history for `audit verify` (docs/audit.md); the
+    // anchor stream's expected revision would make racing writers harmless, the lease makes them rare.
+    this.singletons.push(
+      runSingleton(options.store, {
+        ...lease('audit-anchors'),
+        handler: (context) =>
+          runAnchorLoop(options.store, {
+            signal: context.signal,
+            logger: options.logger,
+            actor: `worker:${options.identity.instance}`,
+            ...(options.anchorEveryMs === undefined ? {} : { intervalMs: options.anchorEveryMs }),
+          }),
       }),
     );
 
@@ -185,7 +246,8 @@ export class HostRuntime {
       ports: this.ports,
       blobs: options.blobs,
       worker: options.identity.instance,
-      concurrency: options.sendConcurrency ?? 16,
+      slots: direct ? slots.leaving(() => direct.slotsToKeep()) : slots,
+      staleClaimMs,
       ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
       logger: options.logger,
       conversations,
@@ -199,6 +261,20 @@ export class HostRuntime {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled([...this.singletons.map((s) => s.stop()), ...this.tasks]);
+    // Sends started at receipt (before the receivers stopped) finish like queue work does.
+    await this.direct?.drain();
     await this.ports.close();
+  }
+}
+
+/** Keeps a view following the store; a failure (a store outage) is logged and retried, not fatal. */
+async function followView(runner: ProjectionRunner, view: string, signal: AbortSignal, logger: Logger): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await runner.run(signal);
+    } catch (error) {
+      logger.error({ err: error, view }, 'view stopped; following again in 1 s');
+      await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { EventData, EventType } from '../domain/events/index.js';
+import type { EventData, EventType, SignalboxEvent } from '../domain/events/index.js';
 import {
   decideMessage,
   foldMessage,
@@ -29,7 +29,7 @@ export async function runMessageCommand(
   store: EventStore,
   messageId: string,
   command: (state: MessageState, events: readonly RecordedEvent[]) => MessageCommand,
-  context: { actor: string; causationId?: string },
+  context: CommandContext,
   maxTries = 8,
 ): Promise<CommandOutcome> {
   const stream = streams.message(messageId);
@@ -42,13 +42,7 @@ export async function runMessageCommand(
     try {
       const written = await store.append(
         stream,
-        decision.events.map((e) =>
-          makeEvent(e.type as EventType, e.data as EventData<EventType>, {
-            actor: context.actor,
-            correlationId: messageId,
-            ...(context.causationId === undefined ? {} : { causationId: context.causationId }),
-          }),
-        ),
+        toNewEvents(decision, messageId, context),
         last ? last.revision : 'no_stream',
       );
       return { decision, events, state, revision: written.nextExpectedRevision };
@@ -56,4 +50,71 @@ export async function runMessageCommand(
       if (!(error instanceof WrongExpectedRevision) || attempt >= maxTries) throw error;
     }
   }
+}
+
+export interface CommandContext {
+  readonly actor: string;
+  readonly causationId?: string;
+}
+
+/**
+ * A message's stream as this worker itself just wrote it: every event (their type and data) and
+ * the revision of the last one. Enough to decide the next command without reading the stream.
+ */
+export interface KnownMessage {
+  readonly events: readonly SignalboxEvent[];
+  readonly revision: bigint;
+}
+
+/**
+ * The stream as a command left it: the events it read, and the events it decided if it appended
+ * them. Undefined for a stream that does not exist.
+ */
+export function knownAfter(outcome: CommandOutcome): KnownMessage | undefined {
+  const last = outcome.events.at(-1);
+  if (!last) return undefined;
+  if (!outcome.decision.ok || outcome.revision === undefined)
+    return { events: outcome.events, revision: last.revision };
+  return { events: [...outcome.events, ...(outcome.decision.events as SignalboxEvent[])], revision: outcome.revision };
+}
+
+/**
+ * `runMessageCommand` without the read when the stream is known: decides on the known state and
+ * appends at the known revision. If anybody wrote in between (the append conflicts), or the known
+ * state refuses the command (it may be out of date), it reads and decides as `runMessageCommand`.
+ */
+export async function runKnownMessageCommand(
+  store: EventStore,
+  messageId: string,
+  known: KnownMessage | undefined,
+  command: (state: MessageState, events: readonly SignalboxEvent[]) => MessageCommand,
+  context: CommandContext,
+): Promise<Pick<CommandOutcome, 'decision' | 'state' | 'revision'>> {
+  if (known) {
+    const state = foldMessage(known.events);
+    const decision = decideMessage(state, command(state, known.events));
+    if (decision.ok) {
+      try {
+        const written = await store.append(
+          streams.message(messageId),
+          toNewEvents(decision, messageId, context),
+          known.revision,
+        );
+        return { decision, state, revision: written.nextExpectedRevision };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+      }
+    }
+  }
+  return runMessageCommand(store, messageId, command, context);
+}
+
+function toNewEvents(decision: Decision & { ok: true }, messageId: string, context: CommandContext) {
+  return decision.events.map((e) =>
+    makeEvent(e.type as EventType, e.data as EventData<EventType>, {
+      actor: context.actor,
+      correlationId: messageId,
+      ...(context.causationId === undefined ? {} : { causationId: context.causationId }),
+    }),
+  );
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Capacity } from '../../src/bus/capacity.js';
 import { openWorkQueue, type OpenWorkQueueOptions } from '../../src/bus/open-work-queue.js';
 import { dedupKey } from '../../src/bus/send-work.js';
-import type { WorkQueue } from '../../src/bus/work-queue.js';
+import type { WorkDelivery, WorkQueue } from '../../src/bus/work-queue.js';
 import {
   backgroundConsumer,
   consumeN,
@@ -12,6 +13,14 @@ import {
   startChildConsumer,
   takeOne,
 } from './work-queue-helpers.js';
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
 
 export interface WorkQueueHarness {
   /** Where queue `name` lives: every open of the same name shares one queue, other names are apart. */
@@ -57,6 +66,62 @@ export function workQueueContract(implementation: string, harness: WorkQueueHarn
       expect(await queue.publish({ ...work, attempt: 2 })).toEqual({ duplicate: false });
       const second = await consumeN(queue, 2, { timeoutMs: 1_500 });
       expect(second.map(({ delivery }) => keyOf(delivery))).toEqual(['dup:out:2']);
+    });
+
+    it('a reissue has its own key: published again inside the dedup window, it is delivered again', async () => {
+      const queue = await open(queueName());
+      const work = sendWork(1, { messageId: 'lost' });
+      expect(await queue.publish(work)).toEqual({ duplicate: false });
+      const [first] = await consumeN(queue, 1);
+      expect(keyOf(first!.delivery)).toBe('lost:out:1');
+      // The item is gone (acked, or lost with the queue); the same key would be dropped now.
+      expect(await queue.publish(work)).toEqual({ duplicate: true });
+      expect(await queue.publish({ ...work, reissue: 1_700_000_000_000 })).toEqual({ duplicate: false });
+      expect(await queue.publish({ ...work, reissue: 1_700_000_000_000 })).toEqual({ duplicate: true });
+      const [again] = await consumeN(queue, 1);
+      expect(keyOf(again!.delivery)).toBe('lost:out:1:r1700000000000');
+      expect(again!.delivery.work).toMatchObject({ messageId: 'lost', port: 'out', attempt: 1 });
+    });
+
+    it('hands out no more than the free slots of a shared capacity, and more as slots come free', async () => {
+      const queue = await open(queueName());
+      for (let i = 0; i < 6; i++) await queue.publish(sendWork(i));
+      const capacity = new Capacity(4);
+      // Other work of the process holds 2 of the 4 slots.
+      expect(capacity.tryTake() && capacity.tryTake()).toBe(true);
+      const controller = new AbortController();
+      const got: WorkDelivery[] = [];
+      const consuming = (async () => {
+        for await (const delivery of queue.consume({ signal: controller.signal, capacity })) got.push(delivery);
+      })();
+      try {
+        await waitUntil(() => got.length === 2);
+        await sleep(700);
+        expect(got).toHaveLength(2);
+        expect(capacity.free).toBe(0);
+        // The other work ends: its slots go to the queue.
+        capacity.release();
+        capacity.release();
+        await waitUntil(() => got.length === 4);
+        await sleep(700);
+        expect(got).toHaveLength(4);
+        // A delivery whose send is over frees its slot before it is settled, once.
+        got[0]!.releaseSlot();
+        got[0]!.releaseSlot();
+        await waitUntil(() => got.length === 5);
+        await got[0]!.ack();
+        await sleep(700);
+        expect(got).toHaveLength(5);
+        expect(capacity.inUse).toBe(4);
+        await Promise.all(got.map((d) => d.ack()));
+        await waitUntil(() => got.length === 6);
+      } finally {
+        controller.abort();
+        await consuming;
+      }
+      await got[5]!.ack();
+      expect(capacity.inUse).toBe(0);
+      expect(new Set(got.map(keyOf)).size).toBe(6);
     });
 
     it('refuses work that fails the SendWork schema, naming the field', async () => {

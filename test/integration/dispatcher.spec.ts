@@ -7,7 +7,8 @@ import { ProjectionRunner } from '../../src/projections/runner.js';
 import { openViewDatabase } from '../../src/projections/view-database.js';
 import { openSendsView } from '../../src/projections/views/open-sends.js';
 import { SqliteEventStore } from '../../src/store/sqlite/index.js';
-import { Dispatcher, NEW_WORK_SQL, type DispatcherOptions } from '../../src/workers/dispatcher.js';
+import { makeEvent } from '../../src/store/make-event.js';
+import { Dispatcher, NEW_WORK_SQL, STALE_CLAIMS_SQL, type DispatcherOptions } from '../../src/workers/dispatcher.js';
 import { silentLogger } from '../../src/workers/logger.js';
 import { receivedEvent, uniqueName } from '../support/events.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -19,14 +20,26 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-/** A store with `count` routed messages, and a view that has applied them all. */
-async function routedView(count: number): Promise<{ views: Database.Database; ids: string[] }> {
+/**
+ * A store with `count` routed messages, and a view that has applied them all. `claimedAtReceipt`:
+ * each was claimed in its `MessageReceived` append, as a worker sending at receipt does.
+ */
+async function routedView(
+  count: number,
+  claimedAtReceipt = false,
+): Promise<{ views: Database.Database; ids: string[] }> {
   const folder = join(dir.path, uniqueName('case'));
   const store = new SqliteEventStore(`${folder}-events.db`);
   const views = openViewDatabase(`${folder}-views.db`);
   open.push(store, views);
   const ids = Array.from({ length: count }, () => uniqueName('m'));
-  await Promise.all(ids.map((id) => store.append(`message-${id}`, [receivedEvent(id)], 'no_stream')));
+  const claim = (id: string) =>
+    makeEvent('SendClaimed', { messageId: id, port: 'bench-out', attempt: 1, worker: 'w1' }, { actor: 'worker:w1' });
+  await Promise.all(
+    ids.map((id) =>
+      store.append(`message-${id}`, [receivedEvent(id), ...(claimedAtReceipt ? [claim(id)] : [])], 'no_stream'),
+    ),
+  );
   const head = await store.headPosition();
   const runner = new ProjectionRunner(store, views, openSendsView);
   const caughtUp = new AbortController();
@@ -42,13 +55,16 @@ function recordingQueue(failFor?: string) {
   const queue = new LocalWorkQueue(join(dir.path, `${uniqueName('q')}.db`));
   open.push(queue);
   const published: SendWork[] = [];
+  const duplicates: SendWork[] = [];
   const publish = queue.publish.bind(queue);
   queue.publish = async (work) => {
     if (work.messageId === failFor) throw new Error('the queue is unreachable');
     published.push(work);
-    return publish(work);
+    const result = await publish(work);
+    if (result.duplicate) duplicates.push(work);
+    return result;
   };
-  return { queue, published };
+  return { queue, published, duplicates };
 }
 
 function dispatcher(views: Database.Database, queue: LocalWorkQueue, options: Partial<DispatcherOptions> = {}) {
@@ -100,6 +116,53 @@ describe('dispatcher over the open-sends view', () => {
     // The reconciler ran on the first look; the next one is a minute away.
     expect(await patient.publishDue()).toBe(0);
     expect(again).toHaveLength(50);
+  });
+
+  it('a republish is a reissue with its own dedup key, so the queue cannot drop it as a duplicate of the lost one', async () => {
+    const { views } = await routedView(5);
+    const { queue, published, duplicates } = recordingQueue();
+    const d = dispatcher(views, queue, { republishAfterMs: 0, reconcileEveryMs: 0 });
+    expect(await d.publishDue()).toBe(5);
+    expect(published.every((w) => w.reissue === undefined)).toBe(true);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await d.publishDue()).toBe(5);
+    const reissues = published.slice(5);
+    expect(reissues.every((w) => typeof w.reissue === 'number')).toBe(true);
+    // Within the queue's dedup window: the first keys are still remembered, the reissues get in.
+    expect(duplicates).toEqual([]);
+    // A node that never published them (a new dispatcher holder, its own view) publishes the
+    // plain keys: the queue's dedup keeps one copy of each.
+    views.exec('UPDATE open_sends SET published_attempt = NULL, published_at = NULL');
+    expect(await dispatcher(views, queue).publishDue()).toBe(5);
+    expect(duplicates.map((w) => w.reissue)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('claims made at receipt get no work until they are stale; then their work is published once per period', async () => {
+    const { views, ids } = await routedView(30, true);
+    const { queue, published } = recordingQueue();
+    const patient = dispatcher(views, queue, { claimStaleAfterMs: 60_000, reconcileEveryMs: 0 });
+    // Claimed sends are in progress: no new work, and not stale yet.
+    expect(await patient.publishDue()).toBe(0);
+    const recovering = dispatcher(views, queue, {
+      claimStaleAfterMs: 0,
+      republishAfterMs: 60_000,
+      reconcileEveryMs: 0,
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    // Their workers are gone: the work goes out, so that a worker records the lost attempt.
+    expect(await recovering.publishDue()).toBe(30);
+    expect(new Set(published.map((w) => w.messageId))).toEqual(new Set(ids));
+    expect(published.every((w) => w.attempt === 1 && w.reissue === undefined)).toBe(true);
+    // Published now: not again until that publish is itself stale.
+    expect(await recovering.publishDue()).toBe(0);
+  });
+
+  it('finds stale claims through the (status, due_at) index, reading only claimed sends', async () => {
+    const { views } = await routedView(10, true);
+    const plan = (views.prepare(`EXPLAIN QUERY PLAN ${STALE_CLAIMS_SQL}`).all(0, 0, 500) as { detail: string }[]).map(
+      (row) => row.detail,
+    );
+    expect(plan).toEqual(['SEARCH open_sends USING INDEX open_sends_due (status=?)']);
   });
 
   it('a publish that fails leaves its send to the next look, and the others are not published twice', async () => {

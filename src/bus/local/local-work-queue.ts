@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { nackDelayMs, reconnectDelayMs } from '../backoff.js';
+import { Capacity, type Slots } from '../capacity.js';
 import { WorkQueueClosed, WorkQueueUnavailable } from '../errors.js';
 import { defaultBusLogger, type BusLogger } from '../logger.js';
 import { dedupKey, parseSendWork, type SendWork } from '../send-work.js';
@@ -80,24 +81,25 @@ export class LocalWorkQueue implements WorkQueue {
     return { duplicate: !added };
   }
 
-  async *consume({ signal, concurrency = 1 }: ConsumeOptions): AsyncGenerator<WorkDelivery> {
+  async *consume({ signal, concurrency = 1, capacity }: ConsumeOptions): AsyncGenerator<WorkDelivery> {
     this.assertOpen();
     const stop = AbortSignal.any([signal, this.closing.signal]);
+    const slots: Slots = capacity ?? new Capacity(concurrency);
     const consumer = randomUUID();
-    let outstanding = 0;
     let claims = 0;
     let failures = 0;
     const onSettle = () => {
-      outstanding--;
+      slots.release();
       this.wakeup.notify();
     };
     while (!stop.aborted) {
-      if (outstanding >= concurrency) {
-        await this.wakeup.wait(stop);
+      if (slots.free === 0) {
+        await slots.waitForFree(stop);
         continue;
       }
       const owner = `${consumer}#${++claims}`;
       let rows: ClaimedRow[];
+      let held = 0;
       try {
         const now = Date.now();
         const next = this.statements.nextDue.get() ?? null;
@@ -105,12 +107,9 @@ export class LocalWorkQueue implements WorkQueue {
           await this.wakeup.wait(stop, next === null ? this.pollIntervalMs : Math.min(this.pollIntervalMs, next - now));
           continue;
         }
-        rows = this.statements.claim.immediate({
-          now,
-          until: now + this.ackWaitMs,
-          owner,
-          limit: concurrency - outstanding,
-        });
+        rows = this.statements.claim.immediate({ now, until: now + this.ackWaitMs, owner, limit: slots.free });
+        // Synchronously after the claim, so nothing else of this process can take them first.
+        while (held < rows.length && slots.tryTake()) held++;
         failures = 0;
       } catch (error) {
         if (stop.aborted) break;
@@ -122,14 +121,17 @@ export class LocalWorkQueue implements WorkQueue {
       let handed = 0;
       try {
         for (const row of rows) {
-          if (stop.aborted) break;
+          if (stop.aborted || handed >= held) break;
           handed++;
           const delivery = this.toDelivery(row, owner, onSettle);
-          if (!delivery) continue;
-          outstanding++;
+          if (!delivery) {
+            slots.release();
+            continue;
+          }
           yield delivery;
         }
       } finally {
+        for (let i = handed; i < held; i++) slots.release();
         this.release(rows.slice(handed), owner);
       }
     }
@@ -181,6 +183,7 @@ export class LocalWorkQueue implements WorkQueue {
       inProgress: async () => {
         this.write(() => this.statements.extend.run(Date.now() + this.ackWaitMs, row.seq, owner));
       },
+      releaseSlot: settle,
     };
   }
 

@@ -6,9 +6,9 @@ import type { ResolvedNatsOptions } from './options.js';
 import { toWorkQueueError } from './translate-errors.js';
 
 /**
- * Wraps a JetStream message as a delivery. `onSettle` runs once, at the first ack or nack, to
- * free the consumer's capacity even when the settle itself fails: the item then comes back after
- * the ack wait anyway.
+ * Wraps a JetStream message as a delivery. `onSettle` runs once, at the first ack, nack or
+ * `releaseSlot`, to free the consumer's capacity even when the settle itself fails: the item then
+ * comes back after the ack wait anyway.
  */
 export function natsDelivery(
   msg: JsMsg,
@@ -44,6 +44,7 @@ export function natsDelivery(
         throw toWorkQueueError(error, `nack of ${msg.info.stream}#${msg.info.streamSequence}`);
       }
     },
+    releaseSlot: settle,
     inProgress: async () => {
       try {
         msg.working();

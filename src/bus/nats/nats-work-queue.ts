@@ -10,6 +10,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { reconnectDelayMs } from '../backoff.js';
+import { Capacity, type Slots } from '../capacity.js';
 import { WorkQueueClosed, WorkQueueUnavailable } from '../errors.js';
 import { dedupKey, parseSendWork, type SendWork } from '../send-work.js';
 import { Wakeup } from '../wakeup.js';
@@ -110,19 +111,16 @@ export class NatsWorkQueue implements WorkQueue {
     }
   }
 
-  async *consume({ signal, concurrency = 1 }: ConsumeOptions): AsyncGenerator<WorkDelivery> {
+  async *consume({ signal, concurrency = 1, capacity }: ConsumeOptions): AsyncGenerator<WorkDelivery> {
     this.assertOpen();
     const stop = AbortSignal.any([signal, this.closing.signal]);
     const wakeup = new Wakeup();
-    let outstanding = 0;
+    const slots: Slots = capacity ?? new Capacity(concurrency);
     let failures = 0;
-    const onSettle = () => {
-      outstanding--;
-      wakeup.notify();
-    };
+    const onSettle = () => slots.release();
     while (!stop.aborted) {
-      if (outstanding >= concurrency) {
-        await wakeup.wait(stop);
+      if (slots.free === 0) {
+        await slots.waitForFree(stop);
         continue;
       }
       let batch: ConsumerMessages | undefined;
@@ -131,10 +129,10 @@ export class NatsWorkQueue implements WorkQueue {
       const closeBatch = () => void batch?.close();
       try {
         const consumer = await this.consumer();
-        batch = await consumer.fetch({
-          max_messages: concurrency - outstanding,
-          expires: this.options.fetchExpiresMs,
-        });
+        // Other work of this process may have taken the free slots meanwhile.
+        const wanted = slots.free;
+        if (wanted === 0) continue;
+        batch = await consumer.fetch({ max_messages: wanted, expires: this.options.fetchExpiresMs });
         stop.addEventListener('abort', closeBatch, { once: true });
         // Iterated by hand, not with for-await: leaving a for-await would end the batch's
         // iterator and drop what it holds, while `giveBack` still needs to drain it.
@@ -154,7 +152,12 @@ export class NatsWorkQueue implements WorkQueue {
           }
           const delivery = this.toDelivery(msg, onSettle);
           if (!delivery) continue;
-          outstanding++;
+          if (!slots.tryTake()) {
+            // The pull asked for the slots free when it was made; other work of this process
+            // took them since. Hand the item straight back, to a consumer with room.
+            msg.nak();
+            continue;
+          }
           yield delivery;
         }
         finished = true;

@@ -3,8 +3,8 @@ import type { BlobStore } from '../../store/blob/blob-store.js';
 import type { EventStore } from '../../store/event-store.js';
 import type { SingletonContext } from '../lease/index.js';
 import type { Logger } from '../logger.js';
-import { runMessageCommand } from '../message-commands.js';
-import { receivedOf, recordSendResult, sendAttempt } from '../sender/deliver.js';
+import { knownAfter, runMessageCommand } from '../message-commands.js';
+import { receivedOf, recordSendResult, sendAttempt, WORKER_LOST } from '../sender/deliver.js';
 import type { SendPorts } from '../sender/send-ports.js';
 import type { Conversations } from '../correlation/conversations.js';
 import { OrderedBacklog, type BacklogEntry } from './backlog.js';
@@ -78,7 +78,6 @@ async function deliver(
   const { store, port } = options;
   const now = options.now ?? (() => new Date());
   const poll = { wait: options.pollMs ?? 500 };
-  const events = await store.readStream(streams.message(entry.messageId));
   const claim = await runMessageCommand(
     store,
     entry.messageId,
@@ -92,7 +91,8 @@ async function deliver(
     if (claim.decision.code === 'NOT_DUE')
       return { wait: Math.max(0, Date.parse(send?.nextRetryAt ?? '') - now().getTime()) };
     if (send?.status === 'claimed') {
-      // The previous holder died mid-send (it no longer holds the lease): record the lost attempt.
+      // The previous holder died mid-send (it no longer holds the lease): record the lost attempt,
+      // which does not use up a retry.
       await recordSendResult(
         store,
         options.ports,
@@ -100,9 +100,14 @@ async function deliver(
         {
           ok: false,
           durationMs: 0,
-          error: { code: 'WORKER_LOST', message: 'the previous holder of the port stopped mid-send', retryable: true },
+          error: { code: WORKER_LOST, message: 'the previous holder of the port stopped mid-send', retryable: true },
         },
-        { actor, causationId: `${port}#${entry.sequence}`, now: now() },
+        {
+          actor,
+          causationId: `${port}#${entry.sequence}`,
+          now: now(),
+          known: knownAfter(claim),
+        },
       );
       return 'again';
     }
@@ -115,7 +120,7 @@ async function deliver(
     options.ports,
     options.blobs,
     work,
-    receivedOf(events),
+    receivedOf(claim.events),
     send?.transport ?? 'primary',
     signal,
     options.conversations,
@@ -124,6 +129,7 @@ async function deliver(
     actor,
     causationId: `${port}#${entry.sequence}`,
     now: now(),
+    known: knownAfter(claim),
     ...(options.conversations ? { conversations: options.conversations } : {}),
   });
   if (!result.ok) {

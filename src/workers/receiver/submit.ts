@@ -12,6 +12,7 @@ import { WrongExpectedRevision } from '../../store/errors.js';
 import { makeEvent } from '../../store/make-event.js';
 import { messageIdFromSource, newMessageId } from '../../store/message-id.js';
 import { readBody } from '../message-body.js';
+import type { KnownMessage } from '../message-commands.js';
 import { storeBody } from './body-ref.js';
 
 export type CompiledPipeline = (message: PipelineMessage) => Promise<PipelineMessage[]>;
@@ -19,6 +20,21 @@ export type CompiledPipeline = (message: PipelineMessage) => Promise<PipelineMes
 export interface Routing {
   readonly subscriptions: readonly CompiledSubscription[];
   readonly enabledPorts: ReadonlySet<string>;
+}
+
+/**
+ * Sends started at receipt (`DirectSender`): the receiver claims attempt 1 of some routed sends in
+ * the same append as `MessageReceived`, and the sends start as soon as that append is stored.
+ */
+export interface SendAtReceipt {
+  /** The worker named in the `SendClaimed` events. */
+  readonly worker: string;
+  /** Takes a send slot for each of these ports that may be sent at once; returns those it took. */
+  claim(ports: readonly string[]): readonly string[];
+  /** The append did not happen (a duplicate, a failure): gives the slots back. */
+  cancel(ports: readonly string[]): void;
+  /** The claims are stored (the stream is `known`): sends them, without waiting for the sends. */
+  start(messageId: string, received: EventData<'MessageReceived'>, ports: readonly string[], known: KnownMessage): void;
 }
 
 export interface SubmitOptions {
@@ -41,6 +57,8 @@ export interface SubmitOptions {
   readonly maxPipelineBodyBytes?: number;
   /** Messages of this location may be replies: the key of correlation `set` is in `property`. */
   readonly follows?: { readonly set: string; readonly property: string };
+  /** Send at receipt when a slot is free; absent: every send goes through the work queue. */
+  readonly direct?: SendAtReceipt;
 }
 
 /**
@@ -108,7 +126,7 @@ export function createSubmit(options: SubmitOptions): (message: InboundMessage) 
           message: error instanceof Error ? error.message : String(error),
           retryable: false,
         };
-        const result = await record(options, messageId, [
+        const { result } = await record(options, messageId, [
           receivedEvent(
             messageId,
             { ...base, body: original, context: received },
@@ -161,7 +179,7 @@ function receivedEvent(
   data: ReceivedBase,
   routing: ReceivedData['routing'],
   batch?: ReceivedData['batch'],
-): Pending {
+): { type: 'MessageReceived'; data: ReceivedData } {
   return { type: 'MessageReceived', data: { ...data, messageId, routing, ...(batch ? { batch } : {}) } };
 }
 
@@ -186,12 +204,29 @@ async function recordRouted(
   const decision = route(routing.subscriptions, data.context.promoted, routing.enabledPorts);
   const received = receivedEvent(messageId, data, decision, batch);
   if (decision.sendPorts.length > 0) {
-    const result = await record(options, messageId, [received]);
+    const { direct } = options;
+    const claimed = direct?.claim(decision.sendPorts) ?? [];
+    const claims: Pending[] = claimed.map((port) => ({
+      type: 'SendClaimed',
+      data: { messageId, port, attempt: 1, worker: direct!.worker },
+    }));
+    let recorded: Awaited<ReturnType<typeof record>>;
+    try {
+      recorded = await record(options, messageId, [received, ...claims]);
+    } catch (error) {
+      direct?.cancel(claimed);
+      throw error;
+    }
+    const { result, known } = recorded;
+    if (claimed.length > 0) {
+      if (known) direct!.start(messageId, received.data, claimed, known);
+      else direct!.cancel(claimed);
+    }
     if (result.status === 'received' && followed) await recordFollowed(options, followed, messageId);
     return result;
   }
   const reason = 'no subscription matched the promoted properties';
-  const result = await record(options, messageId, [
+  const { result } = await record(options, messageId, [
     received,
     { type: 'MessageUnroutable', data: { messageId, reason } },
     {
@@ -235,16 +270,26 @@ async function recordFollowed(
   );
 }
 
-/** One append per message, expecting `no_stream`: a message is received once, whatever happens. */
-async function record(options: SubmitOptions, messageId: string, events: Pending[]): Promise<SubmitResult> {
+/**
+ * One append per message, expecting `no_stream`: a message is received once, whatever happens.
+ * Also returns the stream as written (`known`), unless it was a duplicate.
+ */
+async function record(
+  options: SubmitOptions,
+  messageId: string,
+  events: Pending[],
+): Promise<{ result: SubmitResult; known?: KnownMessage }> {
   const newEvents: NewEvent[] = events.map((e) =>
     makeEvent(e.type, e.data as never, { actor: options.actor, correlationId: messageId }),
   );
   try {
-    await options.store.append(streams.message(messageId), newEvents, 'no_stream');
-    return { status: 'received', messageIds: [messageId] };
+    const written = await options.store.append(streams.message(messageId), newEvents, 'no_stream');
+    return {
+      result: { status: 'received', messageIds: [messageId] },
+      known: { events: newEvents, revision: written.nextExpectedRevision },
+    };
   } catch (error) {
-    if (error instanceof WrongExpectedRevision) return { status: 'duplicate', messageId };
+    if (error instanceof WrongExpectedRevision) return { result: { status: 'duplicate', messageId } };
     throw error;
   }
 }

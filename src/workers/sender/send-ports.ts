@@ -11,6 +11,9 @@ export const OUTBOUND_ADDRESS = 'BTS.OutboundTransportLocation';
 
 export interface SendPortRuntime {
   readonly name: string;
+  /** The host whose instances send through this port. */
+  readonly host: string;
+  readonly enabled: boolean;
   readonly retry: RetryPolicy;
   readonly hasBackup: boolean;
   readonly ordered: boolean;
@@ -61,6 +64,8 @@ export class SendPorts {
     const dynamic = new Map<string, SendHandler>();
     return {
       name: port.name,
+      host: port.host,
+      enabled: port.enabled,
       retry: port.retry,
       hasBackup: backup !== undefined,
       ordered: port.ordered !== undefined,

@@ -1,11 +1,12 @@
 import type { Logger } from '../logger.js';
-import { dedupKey, type SendWork } from '../../bus/send-work.js';
+import { Capacity, type Slots } from '../../bus/capacity.js';
+import { dedupKey } from '../../bus/send-work.js';
 import type { WorkDelivery, WorkQueue } from '../../bus/work-queue.js';
 import type { BlobStore } from '../../store/blob/blob-store.js';
-import type { EventStore, RecordedEvent } from '../../store/event-store.js';
-import { runMessageCommand } from '../message-commands.js';
-import type { Decision } from '../../domain/message/index.js';
-import { receivedOf, recordSendResult, sendAttempt, type SendResult } from './deliver.js';
+import type { EventStore } from '../../store/event-store.js';
+import { knownAfter, runMessageCommand, type CommandOutcome } from '../message-commands.js';
+import { receivedOf, recordSendResult, sendAttempt, WORKER_LOST, type SendResult } from './deliver.js';
+import { publishRetry } from './publish-retry.js';
 import type { SendPorts } from './send-ports.js';
 import type { Conversations } from '../correlation/conversations.js';
 
@@ -16,8 +17,10 @@ export interface SendWorkerOptions {
   readonly blobs: BlobStore;
   /** This worker's identity in `SendClaimed` and as the actor of what it writes. */
   readonly worker: string;
-  /** Sends in progress at once. Default 16. */
+  /** Sends in progress at once. Default 16. Ignored when `slots` is given. */
   readonly concurrency?: number;
+  /** Send slots shared with the sends this instance starts at receipt. Default: `concurrency` of its own. */
+  readonly slots?: Slots;
   /** The queue's ack wait; long sends report progress every third of it. Default 30 s. */
   readonly ackWaitMs?: number;
   /**
@@ -30,21 +33,29 @@ export interface SendWorkerOptions {
   readonly conversations?: Conversations;
 }
 
+/** The default stale-claim time: twice the ack wait, so a send kept in progress is never taken for dead. */
+export function defaultStaleClaimMs(ackWaitMs = 30_000): number {
+  return 2 * ackWaitMs;
+}
+
 /**
  * A stateless send worker: takes send work from the queue, competes for it with every other
  * worker through a `SendClaimed` append (only the one that appends at the revision it read wins),
- * sends, and records `MessageSent` or `SendFailed` (and, when the port gives up, the suspension).
+ * sends, and records `MessageSent` or `SendFailed` (and, when the port gives up, the suspension)
+ * at the claim's revision.
  */
 export class SendWorker {
   private readonly now: () => Date;
+  private readonly slots: Slots;
 
   constructor(private readonly options: SendWorkerOptions) {
     this.now = options.now ?? (() => new Date());
+    this.slots = options.slots ?? new Capacity(options.concurrency ?? 16);
   }
 
   async run(signal: AbortSignal): Promise<void> {
     const running = new Set<Promise<void>>();
-    for await (const delivery of this.options.queue.consume({ signal, concurrency: this.options.concurrency ?? 16 })) {
+    for await (const delivery of this.options.queue.consume({ signal, capacity: this.slots })) {
       const task = this.handle(delivery, signal)
         .catch((error: unknown) => {
           this.options.logger.error({ err: error, work: delivery.work }, 'send work failed; it will come back');
@@ -60,7 +71,8 @@ export class SendWorker {
   private async handle(delivery: WorkDelivery, signal: AbortSignal): Promise<void> {
     const { work } = delivery;
     const actor = `worker:${this.options.worker}`;
-    const causationId = dedupKey(work);
+    // The attempt's key, the same for a reissue of its work.
+    const causationId = dedupKey({ messageId: work.messageId, port: work.port, attempt: work.attempt });
 
     const claim = await runMessageCommand(
       this.options.store,
@@ -80,7 +92,7 @@ export class SendWorker {
         return delivery.nack(Math.max(0, Date.parse(send?.nextRetryAt ?? '') - this.now().getTime()));
       }
       if (send?.status === 'claimed' && send.attempt === work.attempt) {
-        return this.abandonedClaim(delivery, claim.events, actor, causationId);
+        return this.abandonedClaim(delivery, claim, actor, causationId);
       }
       // Stale or duplicate work (already sent, suspended, terminated, or a later attempt): done.
       return delivery.ack();
@@ -102,67 +114,57 @@ export class SendWorker {
       );
     } finally {
       clearInterval(progress);
+      // The send is over; recording it must not hold up other sends (a solicit-response reply,
+      // received while recording, may start its own send in this slot).
+      delivery.releaseSlot();
     }
+    const now = this.now();
     const recorded = await recordSendResult(this.options.store, this.options.ports, work, result, {
       actor,
       causationId,
-      now: this.now(),
+      now,
+      known: knownAfter(claim),
       ...(this.options.conversations ? { conversations: this.options.conversations } : {}),
     });
-    await this.publishRetry(work, recorded.decision);
+    await publishRetry(this.options.queue, work, recorded.decision, now);
     await delivery.ack();
   }
 
   /**
    * The work of a claimed attempt came back. If the claim is old, its worker is gone: record the
-   * attempt as failed so the port's retries take over. If it is recent, the worker may still be
-   * sending: look again once the claim would be stale.
+   * attempt as failed (`WORKER_LOST`, which does not use up a retry) so the port's retries take
+   * over. If it is recent, the worker may still be sending: look again once the claim would be
+   * stale. Claims made at receipt have no work item of their own: the dispatcher's reconciler
+   * publishes one when they are stale.
    */
   private async abandonedClaim(
     delivery: WorkDelivery,
-    events: readonly RecordedEvent[],
+    claim: CommandOutcome,
     actor: string,
     causationId: string,
   ): Promise<void> {
     const { work } = delivery;
-    const claimed = events.findLast((e) => e.type === 'SendClaimed' && e.data.port === work.port);
-    const staleAfter = this.options.staleClaimMs ?? 2 * (this.options.ackWaitMs ?? 30_000);
+    const claimed = claim.events.findLast((e) => e.type === 'SendClaimed' && e.data.port === work.port);
+    const staleAfter = this.options.staleClaimMs ?? defaultStaleClaimMs(this.options.ackWaitMs);
     const age = this.now().getTime() - (claimed?.recordedAt.getTime() ?? 0);
     if (age < staleAfter) return delivery.nack(staleAfter - age);
-    const port = this.options.ports.get(work.port);
-    const result = await runMessageCommand(
+    const now = this.now();
+    const result = await recordSendResult(
       this.options.store,
-      work.messageId,
-      () => ({
-        type: 'FailSend',
-        port: work.port,
-        attempt: work.attempt,
+      this.options.ports,
+      work,
+      {
+        ok: false,
+        durationMs: 0,
         error: {
-          code: 'WORKER_LOST',
+          code: WORKER_LOST,
           message: `the worker that claimed attempt ${work.attempt} stopped answering`,
           retryable: true,
         },
-        retry: port?.retry ?? { count: 0, intervalMs: 0, backoff: 'fixed', maxIntervalMs: 0 },
-        hasBackup: port?.hasBackup ?? false,
-        now: this.now(),
-      }),
-      { actor, causationId },
+      },
+      { actor, causationId, now, known: knownAfter(claim) },
     );
-    await this.publishRetry(work, result.decision);
+    await publishRetry(this.options.queue, work, result.decision, now);
     await delivery.ack();
-  }
-
-  private async publishRetry(work: SendWork, decision: Decision): Promise<void> {
-    if (!decision.ok) return;
-    const nextRetryAt = decision.events.find((e) => e.type === 'SendFailed')?.data.nextRetryAt;
-    if (typeof nextRetryAt !== 'string') return;
-    // The retry is new work with the next attempt; the dispatcher would publish it too.
-    await this.options.queue.publish({
-      messageId: work.messageId,
-      port: work.port,
-      attempt: work.attempt + 1,
-      enqueuedAt: this.now().toISOString(),
-      notBefore: nextRetryAt,
-    });
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { defaultRegistry } from '../../../src/adapters/index.js';
 import { LocalWorkQueue } from '../../../src/bus/local/index.js';
 import { parseBindings } from '../../../src/domain/config/index.js';
+import { operatorProjections, operatorViewsFile } from '../../../src/projections/operator-views.js';
 import { openViewDatabase } from '../../../src/projections/view-database.js';
 import { LocalBlobStore } from '../../../src/store/blob/local-blob-store.js';
 import type { RecordedEvent } from '../../../src/store/event-store.js';
@@ -21,12 +22,18 @@ export interface TestEngine {
 }
 
 /** A whole host instance on real files: SQLite store, embedded work queue, local blobs. */
-export async function startTestEngine(dir: string, bindings: unknown, name = 'main'): Promise<TestEngine> {
+export async function startTestEngine(
+  dir: string,
+  bindings: unknown,
+  name = 'main',
+  options: { operatorViews?: boolean; sendConcurrency?: number; anchorEveryMs?: number } = {},
+): Promise<TestEngine> {
   mkdirSync(dir, { recursive: true });
   const store = new SqliteEventStore(join(dir, 'signalbox.db'));
   const blobs = await LocalBlobStore.open(join(dir, 'blobs'));
   const queue = new LocalWorkQueue(join(dir, 'work.db'), { ackWaitMs: 5_000 });
   const views = openViewDatabase(join(dir, `views-${name}.db`));
+  const operatorViews = options.operatorViews ? openViewDatabase(operatorViewsFile(dir)) : undefined;
   const runtime = new HostRuntime({
     bindings: parseBindings(bindings),
     registry: defaultRegistry(),
@@ -34,10 +41,13 @@ export async function startTestEngine(dir: string, bindings: unknown, name = 'ma
     blobs,
     queue,
     views,
+    ...(operatorViews ? { operatorViews: { db: operatorViews, projections: operatorProjections } } : {}),
     identity: newInstanceIdentity('default'),
     logger: silentLogger,
     leaseTtlMs: 600,
+    ...(options.anchorEveryMs === undefined ? {} : { anchorEveryMs: options.anchorEveryMs }),
     ackWaitMs: 5_000,
+    ...(options.sendConcurrency === undefined ? {} : { sendConcurrency: options.sendConcurrency }),
   });
   runtime.start();
   return {
@@ -48,6 +58,7 @@ export async function startTestEngine(dir: string, bindings: unknown, name = 'ma
       await runtime.stop();
       await queue.close();
       views.close();
+      operatorViews?.close();
       await store.close();
     },
     async messageEvents() {
