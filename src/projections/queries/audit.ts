@@ -1,6 +1,15 @@
 import type Database from 'better-sqlite3';
 import { prepared } from '../views/statements.js';
-import { decodeCursor, encodeCursor, isoTime, pageLimit, toPage, type Page, type PageRequest } from './page.js';
+import {
+  Conditions,
+  decodeCursor,
+  encodeCursor,
+  isoTime,
+  pageLimit,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './page.js';
 
 /** One operator action (or another event a user or API token wrote). */
 export interface AuditEntry {
@@ -44,12 +53,8 @@ const QUERY = 'audit';
 /** A page of the audit log, newest first. */
 export function auditLog(db: Database.Database, filter: AuditFilter = {}, page: PageRequest = {}): Page<AuditEntry> {
   const limit = pageLimit(page.limit);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (condition: string, value: unknown) => {
-    where.push(condition);
-    params.push(value);
-  };
+  const where = new Conditions();
+  const add = where.add.bind(where);
   if (filter.actor !== undefined) add('actor = ?', filter.actor);
   if (filter.action !== undefined) add('action = ?', filter.action);
   if (filter.targetKind !== undefined) add('target_kind = ?', filter.targetKind);
@@ -60,8 +65,8 @@ export function auditLog(db: Database.Database, filter: AuditFilter = {}, page: 
   const rows = prepared(
     db,
     `SELECT position, at, actor, action, target_kind, target, stream_id, detail FROM audit_log
-     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position DESC LIMIT ?`,
-  ).all(...params, limit + 1) as AuditRow[];
+     ${where.sql} ORDER BY position DESC LIMIT ?`,
+  ).all(...where.params, limit + 1) as AuditRow[];
   return toPage(
     rows,
     limit,

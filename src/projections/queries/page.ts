@@ -79,3 +79,20 @@ export function isoTime(ms: number): string {
 export function isoTimeOrNull(ms: number | null): string | null {
   return ms === null ? null : isoTime(ms);
 }
+
+/** The WHERE clause of a query built from optional criteria, with its parameters in order. */
+export class Conditions {
+  private readonly clauses: string[] = [];
+  readonly params: unknown[] = [];
+
+  add(clause: string, value: unknown): this {
+    this.clauses.push(clause);
+    this.params.push(value);
+    return this;
+  }
+
+  /** `WHERE a AND b`, or nothing when no criterion was given. */
+  get sql(): string {
+    return this.clauses.length > 0 ? `WHERE ${this.clauses.join(' AND ')}` : '';
+  }
+}

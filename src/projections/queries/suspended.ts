@@ -1,7 +1,16 @@
 import type Database from 'better-sqlite3';
 import { prepared } from '../views/statements.js';
 import { WHOLE_MESSAGE } from '../views/suspended.js';
-import { decodeCursor, encodeCursor, isoTime, pageLimit, toPage, type Page, type PageRequest } from './page.js';
+import {
+  Conditions,
+  decodeCursor,
+  encodeCursor,
+  isoTime,
+  pageLimit,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './page.js';
 
 export interface SuspendedItem {
   readonly messageId: string;
@@ -47,12 +56,8 @@ export function listSuspended(
   page: PageRequest = {},
 ): Page<SuspendedItem> {
   const limit = pageLimit(page.limit);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (condition: string, value: unknown) => {
-    where.push(condition);
-    params.push(value);
-  };
+  const where = new Conditions();
+  const add = where.add.bind(where);
   if (filter.errorCode !== undefined) add('error_code = ?', filter.errorCode);
   if (filter.port !== undefined) add('port = ?', filter.port ?? WHOLE_MESSAGE);
   if (filter.receiveLocation !== undefined) add('receive_location = ?', filter.receiveLocation);
@@ -60,9 +65,9 @@ export function listSuspended(
   if (page.cursor !== undefined) add('position < ?', decodeCursor(QUERY, page.cursor, ['number'] as const)[0]);
   const rows = prepared(
     db,
-    `SELECT * FROM suspended_items ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT * FROM suspended_items ${where.sql}
      ORDER BY position DESC LIMIT ?`,
-  ).all(...params, limit + 1) as SuspendedRow[];
+  ).all(...where.params, limit + 1) as SuspendedRow[];
   return toPage(rows, limit, toItem, (row) => encodeCursor(QUERY, [row.position]));
 }
 
