@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { chainHashBytes, GENESIS_HASH } from '../event-hash.js';
 import { fromHashColumn } from './hash-column.js';
+import type { WriteLock } from './write-lock.js';
 
 /** One append as it crosses to the writer thread: plain values only (structured clone). */
 export interface WireAppend {
@@ -100,7 +101,10 @@ export class AppendWriter {
   private metaStreams = new Set<string>();
   private seenDataVersion = -1;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly lock: WriteLock,
+  ) {
     this.statements = {
       // The revision and hash of the stream's last event in one index lookup.
       last: db.prepare<[string], LastRow>(
@@ -133,16 +137,14 @@ export class AppendWriter {
 
   /** Throws when the transaction itself fails; then nothing of the batch was written. */
   writeBatch(batch: readonly WireAppend[]): WireOutcome[] {
-    return this.db
-      .transaction(() => {
-        const version = this.statements.dataVersion.get()!;
-        if (version !== this.seenDataVersion) {
-          this.metaStreams = new Set(this.statements.metaNames.all());
-          this.seenDataVersion = version;
-        }
-        return batch.map((append) => this.applyOne(append));
-      })
-      .immediate();
+    return this.lock.transaction(() => {
+      const version = this.statements.dataVersion.get()!;
+      if (version !== this.seenDataVersion) {
+        this.metaStreams = new Set(this.statements.metaNames.all());
+        this.seenDataVersion = version;
+      }
+      return batch.map((append) => this.applyOne(append));
+    });
   }
 
   private applyOne({ stream, expected, rows }: WireAppend): WireOutcome {

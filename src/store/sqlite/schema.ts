@@ -43,10 +43,16 @@ const migrations: readonly string[] = [
      VALUES ('unchained_until', coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0));`,
 ];
 
+/** How long a connection waits for another process's lock unless told otherwise, in ms. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
 export interface SqliteOptions {
   /** `FULL` (default) fsyncs every commit; `NORMAL` may lose the last commits on power loss. */
   readonly synchronous?: 'FULL' | 'NORMAL';
-  /** How long a writer waits for another process's write lock, in ms. Default 10,000. */
+  /**
+   * How long a connection waits for another process's lock, in ms. Default 10,000. The writer thread
+   * polls for the write lock for this long rather than sleeping in SQLite's busy handler.
+   */
   readonly busyTimeoutMs?: number;
 }
 
@@ -67,7 +73,7 @@ export function openDatabase(file: string, options: SqliteOptions = {}): Databas
     throw new StoreCorrupt(`cannot open event store ${file}: ${(error as Error).message}`, { cause: error });
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     migrate(db, file);

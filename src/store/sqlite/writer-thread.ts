@@ -2,13 +2,17 @@
 // happens here, so the event loop that renews leases and serves sockets never waits for the disk.
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppendWriter, decodeBatch, encodeOutcomes, type WireBatch } from './append-writer.js';
-import { openDatabase, type SqliteOptions } from './schema.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type SqliteOptions } from './schema.js';
+import { WriteLock } from './write-lock.js';
 
 export type WriterRequest = { readonly id: number; readonly batch: WireBatch } | { readonly close: true };
 
 const { file, options } = workerData as { file: string; options: SqliteOptions };
 const db = openDatabase(file, options);
-const writer = new AppendWriter(db);
+// This connection takes the write lock by polling (see WriteLock), never in SQLite's busy handler;
+// the store's other connections keep the busy timeout.
+db.pragma('busy_timeout = 0');
+const writer = new AppendWriter(db, new WriteLock(db, { timeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }));
 const port = parentPort!;
 
 port.on('message', (request: WriterRequest) => {
