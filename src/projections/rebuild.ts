@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EventFilter, EventStore, RecordedEvent } from '../store/event-store.js';
 import { viewChecksum } from './checksum.js';
+import { readPages } from './read-pages.js';
 import { readCheckpoint, type Projection } from './runner.js';
 
 export interface RebuildProgress {
@@ -31,6 +32,8 @@ export interface RebuildResult {
   readonly seconds: number;
   /** Of that, the time spent computing the rebuilt and live checksums (verification, not rebuilding). */
   readonly checksumSeconds: number;
+  /** Where the rest went: reading and decoding, applying to the copies, swapping them in. */
+  readonly parts: { readonly readSeconds: number; readonly applySeconds: number; readonly swapSeconds: number };
   readonly views: readonly RebuiltView[];
 }
 
@@ -86,19 +89,18 @@ export async function rebuildViews(
   // The default 2 MB page cache is far smaller than a large view's B-trees: every insert would
   // read pages back from the OS. 256 MB keeps the hot part of the indexes in memory.
   fresh.pragma('cache_size = -262144');
-  for (const projection of projections) projection.setup(fresh);
+  for (const projection of projections) (projection.setupRebuild ?? projection.setup).call(projection, fresh);
   const started = performance.now();
   const counts = new Map(projections.map((p) => [p.name, 0]));
   const filter = unionFilter(projections);
   const batchSize = options.batchSize ?? 5_000;
   let position = 0n;
-  let read = 0;
-  const timing = { checksumMs: 0 };
+  let events = 0;
+  const timing = { checksumMs: 0, readMs: 0, applyMs: 0, swapMs: 0 };
 
   const pass = async (target: bigint) => {
-    let batch: RecordedEvent[] = [];
-    const apply = fresh.transaction((events: RecordedEvent[]) => {
-      for (const event of events) {
+    const apply = fresh.transaction((page: readonly RecordedEvent[]) => {
+      for (const event of page) {
         for (const projection of projections) {
           if (!accepts(projection.filter, event)) continue;
           projection.apply(fresh, event);
@@ -106,19 +108,23 @@ export async function rebuildViews(
         }
       }
     });
-    for await (const event of store.readAll({ after: position, ...(filter ? { filter } : {}) })) {
-      if (event.position > target) break;
-      batch.push(event);
-      if (batch.length >= batchSize) {
-        apply(batch);
-        read += batch.length;
-        position = batch[batch.length - 1]!.position;
-        batch = [];
-        options.onProgress?.({ position, head: target });
-      }
+    const pages = readPages(store, {
+      after: position,
+      upTo: target,
+      pageSize: batchSize,
+      ...(filter ? { filter } : {}),
+    });
+    let mark = performance.now();
+    for await (const page of pages) {
+      const read = performance.now();
+      timing.readMs += read - mark;
+      apply(page);
+      mark = performance.now();
+      timing.applyMs += mark - read;
+      events += page.length;
+      position = page[page.length - 1]!.position;
+      options.onProgress?.({ position, head: target });
     }
-    if (batch.length > 0) apply(batch);
-    read += batch.length;
     // Whatever the filter left out up to the target has been seen too.
     position = target;
     options.onProgress?.({ position, head: target });
@@ -127,13 +133,21 @@ export async function rebuildViews(
   try {
     await pass(await store.headPosition());
     for (;;) {
+      const swapStarted = performance.now();
       const views = trySwap(live, fresh, file, projections, position, timing);
+      timing.swapMs += performance.now() - swapStarted;
       if (views) {
         return {
           position,
-          events: read,
+          events,
           seconds: (performance.now() - started) / 1000,
           checksumSeconds: timing.checksumMs / 1000,
+          parts: {
+            readSeconds: timing.readMs / 1000,
+            applySeconds: timing.applyMs / 1000,
+            // The checksums run inside the swap; they are counted apart.
+            swapSeconds: (timing.swapMs - timing.checksumMs) / 1000,
+          },
           views: views.map((v) => ({ ...v, events: counts.get(v.view)! })),
         };
       }
@@ -168,13 +182,28 @@ function trySwap(
     }
   };
   const rebuilt = timed(() => projections.map((p) => viewChecksum(fresh, p)));
-  const tables = projections.flatMap((p) => p.tables.map((t) => t.name));
-  const schema = fresh
-    .prepare(
-      `SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})
-       ORDER BY type = 'index', name`,
+  const tables = projections.flatMap((p) => p.tables);
+  const schema = liveSchema(projections);
+  // A side table made without its key (`setupRebuild`) is sorted on the way in; of rows with
+  // equal keys the first written is kept, as `ON CONFLICT DO NOTHING` keeps it in a followed view.
+  const unkeyed = new Set(
+    (
+      fresh.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL").all() as {
+        name: string;
+        sql: string;
+      }[]
     )
-    .all(...tables) as { type: string; sql: string }[];
+      .filter((t) => !/without\s+rowid/i.test(t.sql))
+      .map((t) => t.name),
+  );
+  const copy = tables.map((table) => {
+    const columns = (fresh.prepare(`PRAGMA table_info(${quote(table.name)})`).all() as { name: string }[])
+      .map((c) => quote(c.name))
+      .join(', ');
+    const order = [...table.key.map(quote), ...(unkeyed.has(table.name) ? ['rowid'] : [])].join(', ');
+    return `INSERT OR IGNORE INTO main.${quote(table.name)} (${columns})
+      SELECT ${columns} FROM rebuilt.${quote(table.name)} ORDER BY ${order}`;
+  });
   live.prepare('ATTACH DATABASE ? AS rebuilt').run(file);
   try {
     return live
@@ -184,11 +213,11 @@ function trySwap(
         const liveChecksums = timed(() =>
           projections.map((p, i) => (livePositions[i] === position ? viewChecksum(live, p).checksum : undefined)),
         );
-        for (const table of tables) live.exec(`DROP TABLE IF EXISTS main.${quote(table)}`);
-        // Tables, then their rows, then the indexes: one sort per index instead of a B-tree
-        // insert per row.
+        for (const table of tables) live.exec(`DROP TABLE IF EXISTS main.${quote(table.name)}`);
+        // Tables, then their rows in key order, then the indexes: one sort per index instead of
+        // a B-tree insert per row.
         for (const entry of schema.filter((e) => e.type === 'table')) live.exec(entry.sql);
-        for (const table of tables) live.exec(`INSERT INTO main.${quote(table)} SELECT * FROM rebuilt.${quote(table)}`);
+        for (const sql of copy) live.exec(sql);
         for (const entry of schema.filter((e) => e.type !== 'table')) live.exec(entry.sql);
         const save = live.prepare(
           'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
@@ -204,6 +233,23 @@ function trySwap(
       .immediate();
   } finally {
     live.exec('DETACH DATABASE rebuilt');
+  }
+}
+
+/** The tables and indexes of the views as `setup` makes them, tables first. */
+function liveSchema(projections: readonly Projection[]): { type: string; sql: string }[] {
+  const shape = new Database(':memory:');
+  try {
+    for (const projection of projections) projection.setup(shape);
+    const names = projections.flatMap((p) => p.tables.map((t) => t.name));
+    return shape
+      .prepare(
+        `SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})
+         ORDER BY type = 'index', name`,
+      )
+      .all(...names) as { type: string; sql: string }[];
+  } finally {
+    shape.close();
   }
 }
 

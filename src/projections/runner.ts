@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { EventFilter, EventStore, RecordedEvent } from '../store/event-store.js';
+import { readPages } from './read-pages.js';
 
 /** A table of a view, as a checksum and a rebuild see it. */
 export interface ViewTable {
@@ -17,6 +18,13 @@ export interface Projection {
   readonly tables: readonly ViewTable[];
   /** Creates the view's tables if missing. */
   setup(db: Database.Database): void;
+  /**
+   * Creates the tables in a rebuild's side file, where rows are only added in bulk: without the
+   * secondary indexes `apply` does not use, and a table `apply` only inserts into may lack its
+   * key (the rebuild's swap copies every table in key order into the form `setup` makes, keeping
+   * the first row of equal keys, and builds the indexes after). Default: `setup`.
+   */
+  setupRebuild?(db: Database.Database): void;
   apply(db: Database.Database, event: RecordedEvent): void;
 }
 
@@ -113,25 +121,27 @@ export class ProjectionRunner {
     const target = limit.position ?? (await this.store.headPosition());
     const until = limit.time?.getTime();
     const size = this.options.batchSize ?? 500;
-    let batch: RecordedEvent[] = [];
     let timeReached = false;
-    for await (const event of this.store.readAll({
+    const pages = readPages(this.store, {
       after: this.position,
+      upTo: target,
+      pageSize: size,
       ...(this.projection.filter ? { filter: this.projection.filter } : {}),
-    })) {
-      if (event.position > target) break;
-      if (until !== undefined && event.recordedAt.getTime() > until) {
+    });
+    for await (const page of pages) {
+      let batch = page;
+      // Events recorded after the time end the catch-up, the first of them included.
+      const end = until === undefined ? -1 : page.findIndex((event) => event.recordedAt.getTime() > until);
+      if (end >= 0) {
+        batch = page.slice(0, end);
         timeReached = true;
-        break;
       }
-      batch.push(event);
-      if (batch.length >= size) {
+      if (batch.length > 0) {
         this.applyBatch(batch);
-        batch = [];
         onProgress?.(this.position);
       }
+      if (timeReached) break;
     }
-    if (batch.length > 0) this.applyBatch(batch);
     // A filtered view may have no event near the target; it has still seen everything up to it.
     if (!timeReached && until === undefined && this.position < target) this.advanceTo(target);
     onProgress?.(this.position);
@@ -153,7 +163,7 @@ export class ProjectionRunner {
     return BigInt(row?.position ?? 0);
   }
 
-  private applyBatch(batch: RecordedEvent[]): void {
+  private applyBatch(batch: readonly RecordedEvent[]): void {
     const last = batch[batch.length - 1]!.position;
     let applied = 0;
     this.db

@@ -63,6 +63,13 @@ export interface ReadAllOptions {
   readonly filter?: EventFilter;
 }
 
+export interface ReadPagesOptions extends ReadAllOptions {
+  /** Stop after this global position (inclusive). Default: the head when the read starts. */
+  readonly upTo?: bigint;
+  /** Events per page, at most. Default 5,000. */
+  readonly pageSize?: number;
+}
+
 export interface SubscribeOptions {
   /** Deliver events after this position (exclusive): a checkpoint. Default: from the beginning. */
   readonly after?: bigint;
@@ -106,5 +113,11 @@ export interface EventStore {
    * order, without decoding them. Stores without it are read through `readAll`.
    */
   readAuditRecords?(after: bigint, maxCount: number): Promise<AuditRecord[]>;
+  /**
+   * Optional fast path for bulk readers (view rebuilds and catch-ups): the events `readAll` would
+   * return, up to `upTo`, in pages of at most `pageSize`, without their audit `hash`. Stores
+   * without it are read through `readAll` (`src/projections/read-pages.ts`).
+   */
+  readAllPages?(options?: ReadPagesOptions): AsyncIterable<readonly RecordedEvent[]>;
   close(): Promise<void>;
 }

@@ -284,6 +284,32 @@ export function eventStoreContract(name: string, harness: EventStoreHarness): vo
         expect(await store.headPosition()).toBeGreaterThanOrEqual(all[3]!.position);
       });
 
+      it('readAllPages, where a store has it, returns what readAll does, without hashes, in pages up to a position', async () => {
+        if (!store.readAllPages) return;
+        const prefix = uniqueName('message-');
+        const start = await store.headPosition();
+        for (let i = 0; i < 5; i++) await store.append(`${prefix}-${i % 2}`, [noteEvent(i)], 'any');
+        await store.append(`${prefix}-0`, [makeEvent('MessageTerminated', { messageId: 'm2' }, { actor: 't' })], 'any');
+        const filter = { streamPrefixes: [prefix] };
+        const all = await collect(store.readAll({ after: start, filter }));
+        const pages: (readonly RecordedEvent[])[] = [];
+        for await (const page of store.readAllPages({ after: start, filter, pageSize: 4 })) pages.push(page);
+        expect(pages.map((p) => p.length)).toEqual([4, 2]);
+        expect(pages.flat()).toEqual(all.map(({ hash: _hash, ...event }) => event));
+        const upTo: RecordedEvent[] = [];
+        for await (const page of store.readAllPages({ after: all[0]!.position, upTo: all[3]!.position, filter }))
+          upTo.push(...page);
+        expect(upTo.map((e) => e.id)).toEqual(all.slice(1, 4).map((e) => e.id));
+        const typed: RecordedEvent[] = [];
+        for await (const page of store.readAllPages({
+          after: start,
+          filter: { ...filter, eventTypes: ['MessageTerminated'] },
+          pageSize: 1,
+        }))
+          typed.push(...page);
+        expect(typed.map((e) => e.type)).toEqual(['MessageTerminated']);
+      });
+
       it('events read back carry their data and metadata unchanged', async () => {
         const s = uniqueName('message-');
         const event = makeEvent(

@@ -16,19 +16,27 @@ export const propertiesView: Projection = {
   filter: { streamPrefixes: ['message-'], eventTypes: ['MessageReceived'] },
   tables: [{ name: 'context_properties', key: ['name', 'value', 'received_at', 'message_id'] }],
   setup(db) {
-    db.exec(`CREATE TABLE IF NOT EXISTS context_properties (
-      name TEXT NOT NULL,
-      value TEXT NOT NULL,            -- JSON: "abc", 1, true, null
-      received_at INTEGER NOT NULL,   -- the message's receipt, ms since epoch
-      message_id TEXT NOT NULL,
-      promoted INTEGER NOT NULL,      -- 1 promoted (routable), 0 written
-      PRIMARY KEY (name, value, received_at, message_id)
-    ) WITHOUT ROWID`);
+    db.exec(propertiesTable(true));
+  },
+  // Rows are only inserted: a rebuild fills a plain table and the swap sorts it into the keyed one.
+  setupRebuild(db) {
+    db.exec(propertiesTable(false));
   },
   apply(db, event) {
     if (event.type === 'MessageReceived') indexContext(db, event);
   },
 };
+
+function propertiesTable(keyed: boolean): string {
+  const key = keyed ? '\n      PRIMARY KEY (name, value, received_at, message_id)' : '';
+  return `CREATE TABLE IF NOT EXISTS context_properties (
+      name TEXT NOT NULL,
+      value TEXT NOT NULL,            -- JSON: "abc", 1, true, null
+      received_at INTEGER NOT NULL,   -- the message's receipt, ms since epoch
+      message_id TEXT NOT NULL,
+      promoted INTEGER NOT NULL${keyed ? ',' : ' '}      -- 1 promoted (routable), 0 written${key}
+    )${keyed ? ' WITHOUT ROWID' : ''}`;
+}
 
 /** The stored form of a property value: its JSON text, so that `1` and `"1"` differ. */
 export function propertyValueKey(value: string | number | boolean | null): string {

@@ -51,7 +51,26 @@ export const flowSteps = [
 ] as const;
 export type FlowStep = (typeof flowSteps)[number];
 
-export const trackingSchema = `
+/**
+ * The flow timeline; `apply` only inserts into it, so a rebuild's side file holds it without its
+ * key (`keyed` false) and the swap sorts it into the keyed form.
+ */
+function trackingFlowTable(keyed: boolean): string {
+  const key = keyed ? '\n  PRIMARY KEY (message_id, position, seq)' : '';
+  return `CREATE TABLE IF NOT EXISTS tracking_flow (
+  message_id TEXT NOT NULL,
+  position INTEGER NOT NULL,           -- of the event
+  seq INTEGER NOT NULL,                -- the step's place among those of one event
+  at INTEGER NOT NULL,
+  step TEXT NOT NULL,                  -- see FlowStep
+  port TEXT,
+  detail TEXT${keyed ? ',' : ' '}                         -- JSON${key}
+)${keyed ? ' WITHOUT ROWID' : ''};`;
+}
+
+function trackingTables(keyed: boolean): string {
+  const flowTable = trackingFlowTable(keyed);
+  return `
 CREATE TABLE IF NOT EXISTS tracking_messages (
   message_id TEXT NOT NULL PRIMARY KEY,
   status TEXT NOT NULL,                -- see TrackingStatus
@@ -79,10 +98,6 @@ CREATE TABLE IF NOT EXISTS tracking_messages (
   n_terminated INTEGER NOT NULL DEFAULT 0,
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS tracking_messages_received ON tracking_messages(received_at);
-CREATE INDEX IF NOT EXISTS tracking_messages_status ON tracking_messages(status, received_at);
-CREATE INDEX IF NOT EXISTS tracking_messages_location ON tracking_messages(receive_location, received_at);
-CREATE INDEX IF NOT EXISTS tracking_messages_replay_of ON tracking_messages(replay_of) WHERE replay_of IS NOT NULL;
 CREATE TABLE IF NOT EXISTS tracking_ports (
   message_id TEXT NOT NULL,
   port TEXT NOT NULL,
@@ -99,17 +114,7 @@ CREATE TABLE IF NOT EXISTS tracking_ports (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (message_id, port)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS tracking_ports_port ON tracking_ports(port, received_at);
-CREATE TABLE IF NOT EXISTS tracking_flow (
-  message_id TEXT NOT NULL,
-  position INTEGER NOT NULL,           -- of the event
-  seq INTEGER NOT NULL,                -- the step's place among those of one event
-  at INTEGER NOT NULL,
-  step TEXT NOT NULL,                  -- see FlowStep
-  port TEXT,
-  detail TEXT,                         -- JSON
-  PRIMARY KEY (message_id, position, seq)
-) WITHOUT ROWID;
+${flowTable}
 CREATE TABLE IF NOT EXISTS tracking_port_counts (
   port TEXT NOT NULL PRIMARY KEY,
   routed INTEGER NOT NULL DEFAULT 0,   -- sends ever routed to the port
@@ -120,6 +125,20 @@ CREATE TABLE IF NOT EXISTS tracking_port_counts (
   suspended INTEGER NOT NULL DEFAULT 0,
   terminated INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID`;
+}
+
+/** Indexes for the queries; `apply` reads rows by primary key only. */
+const trackingIndexes = `
+CREATE INDEX IF NOT EXISTS tracking_messages_received ON tracking_messages(received_at);
+CREATE INDEX IF NOT EXISTS tracking_messages_status ON tracking_messages(status, received_at);
+CREATE INDEX IF NOT EXISTS tracking_messages_location ON tracking_messages(receive_location, received_at);
+CREATE INDEX IF NOT EXISTS tracking_messages_replay_of ON tracking_messages(replay_of) WHERE replay_of IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tracking_ports_port ON tracking_ports(port, received_at);`;
+
+export const trackingSchema = `${trackingTables(true)};${trackingIndexes}`;
+
+/** A rebuild's side file: no secondary index, the flow table unkeyed (see `Projection.setupRebuild`). */
+export const trackingRebuildSchema = trackingTables(false);
 
 /** The new value of each column the status depends on, as SQL expressions. */
 function statusSql(stage: string, terminated: string, n: (status: PortStatus) => string): string {

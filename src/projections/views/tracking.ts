@@ -6,6 +6,7 @@ import { epochMs, prepared } from './statements.js';
 import {
   isPortStatus,
   noDeltas,
+  trackingRebuildSchema,
   trackingSchema,
   transition,
   updateMessageSql,
@@ -45,6 +46,9 @@ export const trackingView: Projection = {
   ],
   setup(db) {
     db.exec(trackingSchema);
+  },
+  setupRebuild(db) {
+    db.exec(trackingRebuildSchema);
   },
   apply(db, event) {
     apply(db, event);

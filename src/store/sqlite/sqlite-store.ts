@@ -8,6 +8,7 @@ import type {
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
+  ReadPagesOptions,
   ReadStreamOptions,
   RecordedEvent,
   StreamMetadata,
@@ -18,7 +19,7 @@ import { decodeOutcome, encodeBatch, trimStream, type WireAppend } from './appen
 import { ChangeSignal } from './change-signal.js';
 import { fromHashColumn } from './hash-column.js';
 import { filterSql } from './filter-sql.js';
-import { toRecorded, type EventRow } from './rows.js';
+import { RAW_COLUMNS, toRecorded, toRecordedRaw, type EventRow, type RawEventRow } from './rows.js';
 import { isCorruption, openDatabase, type SqliteOptions } from './schema.js';
 
 export interface SqliteStoreOptions extends SqliteOptions {
@@ -72,6 +73,7 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   private readonly counters = { transactions: 0, appends: 0 };
   private readonly readStatements = new Map<string, Database.Statement<(string | number)[], EventRow>>();
+  private readonly pageStatements = new Map<string, Database.Statement<(string | number)[], RawEventRow>>();
 
   constructor(
     readonly file: string,
@@ -266,6 +268,35 @@ export class SqliteEventStore implements EventStore {
       remaining -= page.events.length;
       after = page.scannedTo;
       if (page.scannedTo >= head) return;
+    }
+  }
+
+  /**
+   * Pages of events read with one statement per filter, rows as arrays of only the columns an
+   * event needs (no hash), each page converted in one loop: about twice `readAll`'s rate.
+   */
+  async *readAllPages(options: ReadPagesOptions = {}): AsyncGenerator<RecordedEvent[]> {
+    let after = options.after ?? 0n;
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const head = await this.headPosition();
+    const upTo = options.upTo !== undefined && options.upTo < head ? options.upTo : head;
+    const size = options.pageSize ?? 5_000;
+    const { sql, params } = filterSql(options.filter);
+    const text = `SELECT ${RAW_COLUMNS} FROM events WHERE position > ? AND position <= ?${sql} ORDER BY position LIMIT ?`;
+    let statement = this.pageStatements.get(text);
+    if (!statement) {
+      statement = this.db.prepare<(string | number)[], RawEventRow>(text).raw(true);
+      this.pageStatements.set(text, statement);
+    }
+    const read = statement;
+    while (remaining > 0 && after < upTo) {
+      const limit = Math.min(size, remaining);
+      const rows = this.run('readAllPages', () => read.all(Number(after), Number(upTo), ...params, limit));
+      const events = new Array<RecordedEvent>(rows.length);
+      for (let i = 0; i < rows.length; i++) events[i] = toRecordedRaw(rows[i]!);
+      remaining -= events.length;
+      after = rows.length === limit ? BigInt(rows[rows.length - 1]![0]) : upTo;
+      if (events.length > 0) yield events;
     }
   }
 
