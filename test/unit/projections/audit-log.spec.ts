@@ -56,17 +56,7 @@ describe('audit log view', () => {
         streamId: `message-${copy!.copy}`,
         detail: { copy: copy!.copy, replayId: 'r-7', sendPort: 'erp' },
       },
-      {
-        // The copy's receipt was written by a person too.
-        position: 12,
-        at: iso(13),
-        actor: 'user:carol',
-        action: 'MessageReceived',
-        targetKind: 'message',
-        target: copy!.copy,
-        streamId: `message-${copy!.copy}`,
-        detail: null,
-      },
+      // The copy's receipt (position 12) was written by the operator too; the replay is its one entry.
       {
         position: 11,
         at: iso(12),
@@ -122,7 +112,7 @@ describe('audit log view', () => {
         (e) => e.position,
       ),
     ).toEqual([11, 10]);
-    const first = auditLog(db, {}, { limit: 4 });
-    expect(auditLog(db, {}, { limit: 4, cursor: first.nextCursor! }).items.map((e) => e.position)).toEqual([9, 1]);
+    const first = auditLog(db, {}, { limit: 3 });
+    expect(auditLog(db, {}, { limit: 3, cursor: first.nextCursor! }).items.map((e) => e.position)).toEqual([9, 1]);
   });
 });
