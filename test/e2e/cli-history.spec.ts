@@ -74,8 +74,12 @@ describe('operator commands over the history (built CLI)', () => {
     });
     for (let i = 0; i < 3; i++) writeFileSync(join(inbox, `order-${i}.xml`), `<order id="${i}"/>`);
     await until(() => files(outbox).length === 3, 'outbox');
-
-    const found = json<{ items: { messageId: string; status: string }[] }>('messages', '--location', 'inbox');
+    // a file is written before its send is recorded
+    let found: { items: { messageId: string; status: string }[] } = { items: [] };
+    await until(() => {
+      found = json('messages', '--location', 'inbox');
+      return found.items.filter((m) => m.status === 'sent').length === 3;
+    }, 'three messages sent');
     expect(found.items.map((m) => m.status)).toEqual(['sent', 'sent', 'sent']);
     const byName = json<{ items: { messageId: string }[] }>(
       'messages',

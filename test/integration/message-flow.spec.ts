@@ -103,7 +103,11 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     );
     expect(decision.ok).toBe(true);
     await eventually(() => existsSync(join(f.outbox, 'stray.txt')));
-    const after = await engine.store.readStream(`message-${messageId}`);
+    // the file is written before the send is recorded
+    const after = await eventually(async () => {
+      const all = await engine!.store.readStream(`message-${messageId}`);
+      return all.at(-1)?.type === 'MessageSent' && all;
+    });
     expect(types(after).slice(3)).toEqual(['MessageResumed', 'SendClaimed', 'MessageSent']);
     expect(after[3]!.metadata.actor).toBe('user:alice');
   });
@@ -270,7 +274,11 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     });
     writeFileSync(join(f.inbox, 'routed.json'), JSON.stringify({ deliverTo: `file://${target}/%MessageID%.json` }));
     const name = await eventually(() => writtenFiles(target)[0]);
-    const events = await engine.messageEvents();
+    // the file is written before the send is recorded
+    const events = await eventually(async () => {
+      const all = await engine!.messageEvents();
+      return all.some((e) => e.type === 'MessageSent') && all;
+    });
     const messageId = (events[0]!.data as { messageId: string }).messageId;
     expect(name).toBe(`${messageId}.json`);
     expect(events.find((e) => e.type === 'MessageSent')!.data).toMatchObject({
