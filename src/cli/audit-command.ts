@@ -1,11 +1,10 @@
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { openSqliteAuditSource } from '../audit/sqlite-source.js';
 import { verifyAudit, type AuditReport } from '../audit/verify.js';
 import { writeAnchor } from '../audit/anchor-writer.js';
 import { progress } from './progress.js';
-import { openCommandStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
+import { operatorActor } from './operator.js';
+import { existingSqliteFile, openCommandStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
 
 interface AuditOptions extends StoreAccessOptions {
   json: boolean;
@@ -35,7 +34,7 @@ export function auditCommand(): Command {
     .action(async (options: AuditOptions) => {
       const store = await openCommandStore(options);
       try {
-        const result = await writeAnchor(store, { actor: `user:${username()}` });
+        const result = await writeAnchor(store, { actor: operatorActor() });
         if (options.json) process.stdout.write(json(result));
         else if (!result.last) process.stdout.write('nothing new to anchor\n');
         else {
@@ -51,11 +50,11 @@ export function auditCommand(): Command {
 }
 
 async function verify(options: AuditOptions): Promise<AuditReport> {
-  const location = options.store ?? join(options.data, 'signalbox.db');
-  if (/^[a-z+]+:\/\//.test(location)) {
+  const file = existingSqliteFile(options);
+  if (file === undefined) {
     throw new Error('audit verify reads a SQLite store file; verifying an EventStoreDB store is not supported');
   }
-  const source = openSqliteAuditSource(location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location);
+  const source = openSqliteAuditSource(file);
   const bar = progress('audit verify', !options.json);
   try {
     return await verifyAudit(source, { onProgress: (done, total) => bar.update(done, total) });
@@ -86,12 +85,4 @@ function summary(report: AuditReport): string {
     `${n(report.unanchored)} after the last anchor, ${n(report.retained)} in streams with retention` +
     `${unchained}; ${n(Math.round(rate))} events/s`
   );
-}
-
-function username(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'cli';
-  }
 }

@@ -16,12 +16,24 @@ export function withStoreAccess(command: Command): Command {
     .option('--store <location>', 'event store: a SQLite file (default <data>/signalbox.db), or esdb://…');
 }
 
-/** Opens an existing store: a mistyped --data must not quietly create an empty one. */
-export function openCommandStore(options: StoreAccessOptions): Promise<EventStore> {
-  const location = options.store ?? join(options.data, 'signalbox.db');
+function storeLocation(options: StoreAccessOptions): string {
+  return options.store ?? join(options.data, 'signalbox.db');
+}
+
+/**
+ * The SQLite file the options name, which must exist (a mistyped --data must not quietly create
+ * an empty store); undefined when they name a server (`esdb://…`).
+ */
+export function existingSqliteFile(options: StoreAccessOptions): string | undefined {
+  const location = storeLocation(options);
+  if (/^[a-z+]+:\/\//.test(location)) return undefined;
   const file = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location;
-  if (!/^[a-z+]+:\/\//.test(location) && !existsSync(file)) {
-    return Promise.reject(new Error(`no event store at ${file} (give --data or --store)`));
-  }
-  return openStore(location);
+  if (!existsSync(file)) throw new Error(`no event store at ${file} (give --data or --store)`);
+  return file;
+}
+
+/** Opens an existing store. */
+export async function openCommandStore(options: StoreAccessOptions): Promise<EventStore> {
+  existingSqliteFile(options);
+  return openStore(storeLocation(options));
 }

@@ -8,13 +8,16 @@ export interface ViewChecksum {
   readonly rows: Readonly<Record<string, number>>;
 }
 
-function quote(name: string): string {
+/** A name as an SQL identifier, quoted. */
+export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The table's columns that follow from events: everything but its node-local bookkeeping. */
 export function derivedColumns(db: Database.Database, table: ViewTable, schema = 'main'): string[] {
-  const columns = db.prepare(`PRAGMA ${quote(schema)}.table_info(${quote(table.name)})`).all() as { name: string }[];
+  const columns = db.prepare(`PRAGMA ${quoteIdentifier(schema)}.table_info(${quoteIdentifier(table.name)})`).all() as {
+    name: string;
+  }[];
   if (columns.length === 0) throw new Error(`view table ${schema}.${table.name} does not exist`);
   const local = new Set(table.localColumns ?? []);
   return columns.map((c) => c.name).filter((name) => !local.has(name));
@@ -28,12 +31,12 @@ export function viewChecksum(db: Database.Database, projection: Projection, sche
   const hash = createHash('sha256');
   const rows: Record<string, number> = {};
   for (const table of projection.tables) {
-    const columns = derivedColumns(db, table, schema).map(quote).join(', ');
-    const order = table.key.map(quote).join(', ');
+    const columns = derivedColumns(db, table, schema).map(quoteIdentifier).join(', ');
+    const order = table.key.map(quoteIdentifier).join(', ');
     hash.update(`\u0000table ${table.name}\n`);
     let count = 0;
     const statement = db
-      .prepare(`SELECT ${columns} FROM ${quote(schema)}.${quote(table.name)} ORDER BY ${order}`)
+      .prepare(`SELECT ${columns} FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table.name)} ORDER BY ${order}`)
       .raw();
     for (const row of statement.iterate() as Iterable<unknown[]>) {
       hash.update(encodeRow(row));

@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EventFilter, EventStore, RecordedEvent } from '../store/event-store.js';
-import { viewChecksum } from './checksum.js';
+import { matchesFilter } from '../store/event-filter.js';
+import { quoteIdentifier as quote, viewChecksum } from './checksum.js';
 import { readPages } from './read-pages.js';
 import { readCheckpoint, type Projection } from './runner.js';
 
@@ -41,17 +42,6 @@ export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
   /** Events applied per transaction while rebuilding. Default 5,000. */
   readonly batchSize?: number;
-}
-
-function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-function accepts(filter: EventFilter | undefined, event: RecordedEvent): boolean {
-  if (!filter) return true;
-  if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => event.streamId.startsWith(p))) return false;
-  if (filter.eventTypes && !filter.eventTypes.includes(event.type)) return false;
-  return true;
 }
 
 /** What the pass must read: everything any of the views reads. */
@@ -102,7 +92,7 @@ export async function rebuildViews(
     const apply = fresh.transaction((page: readonly RecordedEvent[]) => {
       for (const event of page) {
         for (const projection of projections) {
-          if (!accepts(projection.filter, event)) continue;
+          if (!matchesFilter(event, projection.filter)) continue;
           projection.apply(fresh, event);
           counts.set(projection.name, counts.get(projection.name)! + 1);
         }

@@ -1,7 +1,7 @@
 import { validateNewEvent, type NewEvent } from '../../src/domain/events/index.js';
+import { matchesFilter } from '../../src/store/event-filter.js';
 import type {
   AppendResult,
-  EventFilter,
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
@@ -128,15 +128,6 @@ export class MemoryBackend {
   }
 }
 
-function matches(event: RecordedEvent, filter: EventFilter | undefined): boolean {
-  const prefixes = filter?.streamPrefixes ?? [];
-  const types = filter?.eventTypes ?? [];
-  return (
-    (prefixes.length === 0 || prefixes.some((p) => event.streamId.startsWith(p))) &&
-    (types.length === 0 || types.includes(event.type))
-  );
-}
-
 /** One client of a `MemoryBackend`: every call is asynchronous, as with a real store. */
 export class MemoryEventStore implements EventStore {
   private closed = false;
@@ -172,7 +163,7 @@ export class MemoryEventStore implements EventStore {
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     for (const event of [...this.backend.all]) {
       if (remaining <= 0) return;
-      if (event.position <= after || !matches(event, options.filter)) continue;
+      if (event.position <= after || !matchesFilter(event, options.filter)) continue;
       remaining--;
       yield event;
     }
@@ -185,7 +176,7 @@ export class MemoryEventStore implements EventStore {
       for (const event of this.backend.all.filter((e) => e.position > after)) {
         if (options.signal?.aborted) return;
         after = event.position;
-        if (matches(event, options.filter)) yield event;
+        if (matchesFilter(event, options.filter)) yield event;
       }
       await changed;
     }

@@ -1,7 +1,7 @@
 import type { AllStreamResolvedEvent, ResolvedEvent } from '@eventstore/db-client';
 import { SchemaViolation } from '../../domain/errors.js';
 import { decodeStoredEvent, type EventMetadata } from '../../domain/events/index.js';
-import type { EventFilter, RecordedEvent } from '../event-store.js';
+import type { RecordedEvent } from '../event-store.js';
 import { auditOf, withoutAudit } from './audit-chain.js';
 import { fromClientPosition } from './positions.js';
 
@@ -15,13 +15,7 @@ export function isSystemEvent(event: { readonly type: string; readonly streamId:
   return event.type.startsWith('$') || event.streamId.startsWith('$');
 }
 
-export function matchesFilter(event: { readonly type: string; readonly streamId: string }, filter?: EventFilter) {
-  const prefixes = filter?.streamPrefixes;
-  if (prefixes && prefixes.length > 0 && !prefixes.some((prefix) => event.streamId.startsWith(prefix))) return false;
-  const types = filter?.eventTypes;
-  if (types && types.length > 0 && !types.includes(event.type)) return false;
-  return true;
-}
+export { matchesFilter } from '../event-filter.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
