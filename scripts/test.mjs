@@ -18,12 +18,22 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const reportFile = join('test-results', 'vitest.json');
 
 /**
- * Debian packages the tests need, each with the binary that shows it is installed. The FTP, SFTP,
- * POP3 and console issues add pure-ftpd, openssh-server, dovecot-core/dovecot-pop3d and chromium
- * here together with the tests that use them.
+ * Debian packages the tests need, each with the binary that shows it is installed: NATS, an FTP
+ * server, sshd for SFTP, Dovecot for POP3, Chromium for the console, and iproute2 for the
+ * network-namespace partition test.
  * @type {{ pkg: string, bin: string }[]}
  */
-const SYSTEM_PACKAGES = [{ pkg: 'nats-server', bin: 'nats-server' }];
+const SYSTEM_PACKAGES = [
+  { pkg: 'nats-server', bin: 'nats-server' },
+  { pkg: 'pure-ftpd', bin: 'pure-ftpd' },
+  { pkg: 'openssh-server', bin: 'sshd' },
+  { pkg: 'openssh-client', bin: 'ssh-keygen' },
+  { pkg: 'openssl', bin: 'openssl' },
+  { pkg: 'dovecot-core', bin: 'dovecot' },
+  { pkg: 'dovecot-pop3d', bin: '/usr/lib/dovecot/pop3' },
+  { pkg: 'chromium', bin: 'chromium' },
+  { pkg: 'iproute2', bin: 'ip' },
+];
 
 /** Runs a command in the project folder with inherited output; returns its exit code. */
 function run(command, args, env = process.env) {

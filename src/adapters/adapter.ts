@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { MessageContext } from '../domain/events/index.js';
+import type { SecretResolver } from './secrets.js';
 
 export type PropertyValue = string | number | boolean | null;
 
@@ -73,6 +74,20 @@ export interface SendHandler {
   close(): Promise<void>;
 }
 
+/** What a receive handler knows of its location besides its settings. */
+export interface ReceiveLocationRuntime {
+  readonly name: string;
+  readonly receivePort: string;
+  /** Reveals the secrets the settings reference (`{ secret: name }`), at connect time. */
+  readonly secrets: SecretResolver;
+}
+
+/** What a send handler knows of its port besides its settings. */
+export interface SendPortRuntimeInfo {
+  readonly name: string;
+  readonly secrets: SecretResolver;
+}
+
 export interface ReceiveSide<C> {
   readonly config: z.ZodType<C>;
   /**
@@ -80,12 +95,12 @@ export interface ReceiveSide<C> {
    * SFTP; a function where it depends on the settings (POP3 `auto`, ordered NATS receive).
    */
   readonly singleActive: 'always' | 'never' | ((config: C) => boolean);
-  create(config: C, location: { name: string; receivePort: string }): ReceiveHandler;
+  create(config: C, location: ReceiveLocationRuntime): ReceiveHandler;
 }
 
 export interface SendSide<C> {
   readonly config: z.ZodType<C>;
-  create(config: C, port: { name: string }): SendHandler;
+  create(config: C, port: SendPortRuntimeInfo): SendHandler;
   /** For dynamic send ports: the address schemes this adapter takes (`file`, `nats`) and how. */
   readonly address?: { readonly schemes: readonly string[]; parse(address: string): C };
 }

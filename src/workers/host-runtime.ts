@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AdapterRegistry } from '../adapters/registry.js';
+import { noSecrets, type SecretResolver } from '../adapters/secrets.js';
 import { Capacity } from '../bus/capacity.js';
 import type { WorkQueue } from '../bus/work-queue.js';
 import { allSubscriptions, type Bindings } from '../domain/config/index.js';
@@ -34,6 +35,8 @@ export interface HostRuntimeOptions {
   readonly views: Database.Database;
   readonly identity: HostInstanceIdentity;
   readonly logger: Logger;
+  /** Reveals adapter credentials; without one, a binding that references a secret fails to connect. */
+  readonly secrets?: SecretResolver;
   /**
    * Concurrent sends of this instance, queue work and sends started at receipt together.
    * Default 16.
@@ -77,7 +80,8 @@ export class HostRuntime {
 
   constructor(private readonly options: HostRuntimeOptions) {
     const { bindings, registry } = options;
-    this.ports = new SendPorts(bindings.sendPorts, registry);
+    const secrets = options.secrets ?? noSecrets;
+    this.ports = new SendPorts(bindings.sendPorts, registry, secrets);
     this.routing = {
       subscriptions: compileSubscriptions(allSubscriptions(bindings)),
       enabledPorts: new Set(bindings.sendPorts.filter((p) => p.enabled).map((p) => p.name)),
@@ -89,7 +93,7 @@ export class HostRuntime {
       const passthrough = location.pipeline.every((step) => step.component === 'passthrough');
       return {
         definition: location,
-        handler: side.create(config, { name: location.name, receivePort: location.receivePort }),
+        handler: side.create(config, { name: location.name, receivePort: location.receivePort, secrets }),
         singleActive:
           side.singleActive === 'always' || (typeof side.singleActive === 'function' && side.singleActive(config)),
         pipeline: passthrough ? undefined : compilePipeline(location.pipeline),

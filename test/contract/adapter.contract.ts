@@ -1,3 +1,4 @@
+import { noSecrets } from '../../src/adapters/secrets.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReceiveHandler, SendHandler } from '../../src/adapters/adapter.js';
@@ -65,11 +66,15 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
       registry.get(harness.adapter).receive!.create(registry.receiveConfig(harness.adapter, config, 'config'), {
         name: 'contract-location',
         receivePort: 'contract-port',
+        secrets: noSecrets,
       });
     const sendHandler = (config = fixture!.sendConfig): SendHandler => {
       const handler = registry
         .get(harness.adapter)
-        .send!.create(registry.sendConfig(harness.adapter, config, 'config'), { name: 'contract-port' });
+        .send!.create(registry.sendConfig(harness.adapter, config, 'config'), {
+          name: 'contract-port',
+          secrets: noSecrets,
+        });
       senders.push(handler);
       return handler;
     };

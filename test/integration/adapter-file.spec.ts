@@ -1,3 +1,4 @@
+import { noSecrets } from '../../src/adapters/secrets.js';
 import { spawn } from 'node:child_process';
 import {
   appendFileSync,
@@ -39,9 +40,13 @@ const receiver = (config: Partial<FileReceiveConfig> & { folder: string }): Rece
   fileAdapter.receive!.create(fileAdapter.receive!.config.parse({ pollIntervalMs: 30, ...config }), {
     name: 'loc',
     receivePort: 'port',
+    secrets: noSecrets,
   });
 const sender = (config: Partial<FileSendConfig> & { folder: string }): SendHandler => {
-  const handler = fileAdapter.send!.create(fileAdapter.send!.config.parse(config), { name: 'port' });
+  const handler = fileAdapter.send!.create(fileAdapter.send!.config.parse(config), {
+    name: 'port',
+    secrets: noSecrets,
+  });
   senders.push(handler);
   return handler;
 };

@@ -1,3 +1,4 @@
+import { noSecrets } from '../../src/adapters/secrets.js';
 import { connect, headers as natsHeaders, type NatsConnection } from 'nats';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,14 +31,12 @@ const fast = { reconnectTimeWaitMs: 100, connectTimeoutMs: 2_000 };
 const receiver = (config: Record<string, unknown>): ReceiveHandler =>
   natsAdapter.receive!.create(
     natsAdapter.receive!.config.parse({ servers: server.url, fetchExpiresMs: 1_000, ...fast, ...config }),
-    { name: 'loc', receivePort: 'port' },
+    { name: 'loc', receivePort: 'port', secrets: noSecrets },
   );
 const sender = (config: Record<string, unknown>): SendHandler => {
   const handler = natsAdapter.send!.create(
     natsAdapter.send!.config.parse({ servers: server.url, ...fast, ...config }),
-    {
-      name: 'port',
-    },
+    { name: 'port', secrets: noSecrets },
   );
   senders.push(handler);
   return handler;
@@ -225,7 +224,7 @@ describe('NATS adapter against a real nats-server', () => {
           maxReconnectAttempts: 2,
           fetchExpiresMs: 1_000,
         }),
-        { name: 'loc', receivePort: 'port' },
+        { name: 'loc', receivePort: 'port', secrets: noSecrets },
       );
       const recorder = new Recorder();
       const runner = new ReceiverRunner(handler, recorder.submitFor(0), 300);
@@ -237,7 +236,7 @@ describe('NATS adapter against a real nats-server', () => {
       await own.restart();
       const send = natsAdapter.send!.create(
         natsAdapter.send!.config.parse({ servers: own.url, mode: 'jetstream', subject: 'lost.x' }),
-        { name: 'p' },
+        { name: 'p', secrets: noSecrets },
       );
       senders.push(send);
       await send.send(outbound(Buffer.from('after')), signal());

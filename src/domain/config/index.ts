@@ -3,3 +3,4 @@ export * from './names.js';
 export * from './parse-bindings.js';
 export * from './retry.js';
 export * from './config-changes.js';
+export * from './secret-ref.js';

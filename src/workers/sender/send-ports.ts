@@ -1,6 +1,7 @@
 import type { SendHandler } from '../../adapters/adapter.js';
 import { PermanentAdapterError } from '../../adapters/errors.js';
 import type { AdapterRegistry } from '../../adapters/registry.js';
+import type { SecretResolver } from '../../adapters/secrets.js';
 import type { RetryPolicy, SendPort } from '../../domain/config/index.js';
 import type { z } from 'zod';
 import type { correlationInitSchema } from '../../domain/config/bindings.js';
@@ -37,6 +38,7 @@ export class SendPorts {
   constructor(
     definitions: readonly SendPort[],
     private readonly registry: AdapterRegistry,
+    private readonly secrets: SecretResolver,
   ) {
     definitions.forEach((port, i) => this.ports.set(port.name, this.resolve(port, `sendPorts.${i}`)));
   }
@@ -51,7 +53,7 @@ export class SendPorts {
 
   private create(adapter: string, config: unknown, port: string, path: string): SendHandler {
     const side = this.registry.get(adapter).send!;
-    const handler = side.create(this.registry.sendConfig(adapter, config, path), { name: port });
+    const handler = side.create(this.registry.sendConfig(adapter, config, path), { name: port, secrets: this.secrets });
     this.handlers.push(handler);
     return handler;
   }
@@ -84,7 +86,7 @@ export class SendPorts {
         let handler = dynamic.get(address);
         if (!handler) {
           const { adapter, config } = this.registry.forAddress(address);
-          handler = adapter.send!.create(config, { name: port.name });
+          handler = adapter.send!.create(config, { name: port.name, secrets: this.secrets });
           this.handlers.push(handler);
           dynamic.set(address, handler);
         }
