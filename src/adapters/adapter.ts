@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
-import type { MessageContext } from '../domain/events/index.js';
+import type { EventData, MessageContext } from '../domain/events/index.js';
+import type { LocationClaim } from '../domain/location/unfinished-claims.js';
 import type { SecretResolver } from './secrets.js';
 
 export type PropertyValue = string | number | boolean | null;
@@ -29,9 +30,35 @@ export type SubmitResult =
   | { readonly status: 'duplicate'; readonly messageId: string }
   | { readonly status: 'suspended'; readonly messageId: string; readonly reason: string };
 
+/**
+ * The fenced `location-{name}` stream of a single-active location, for the lease term this
+ * instance holds. A receiver that must never take one source item twice (FTP, SFTP, POP3, an
+ * ordered queue) records a claim before fetching and a completion after removing the item; a new
+ * holder finishes `unfinished()` claims first. `record` throws `Deposed` once this instance is no
+ * longer the holder, so a deposed receiver can never claim again.
+ */
+export interface LocationLog {
+  readonly term: number;
+  unfinished(): Promise<LocationClaim[]>;
+  record<
+    T extends
+      | 'FileClaimed'
+      | 'FileCompleted'
+      | 'MailClaimed'
+      | 'MailCompleted'
+      | 'QueueMessageClaimed'
+      | 'QueueMessageCompleted',
+  >(
+    type: T,
+    data: EventData<T>,
+  ): Promise<void>;
+}
+
 export interface ReceiveContext {
   /** Aborted when the handler must stop: shutdown, the location disabled, or its lease lost. */
   readonly signal: AbortSignal;
+  /** Present when the location runs single-active (under its lease); absent otherwise. */
+  readonly log?: LocationLog;
   /** Runs the receive pipeline, routes, and records `MessageReceived` (or the suspension). */
   submit(message: InboundMessage): Promise<SubmitResult>;
 }

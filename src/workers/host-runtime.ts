@@ -5,6 +5,7 @@ import { Capacity } from '../bus/capacity.js';
 import type { WorkQueue } from '../bus/work-queue.js';
 import { allSubscriptions, type Bindings } from '../domain/config/index.js';
 import { compileSubscriptions } from '../domain/routing/route.js';
+import { streams } from '../domain/streams.js';
 import { compilePipeline } from '../pipeline/pipeline.js';
 import { ProjectionRunner, type Projection } from '../projections/runner.js';
 import { openSendsView } from '../projections/views/open-sends.js';
@@ -18,6 +19,7 @@ import { runSingleton, type SingletonWorker } from './lease/index.js';
 import { runOrderedSender } from './ordered/ordered-sender.js';
 import type { Logger } from './logger.js';
 import { runReceiveLoop } from './receiver/receive-loop.js';
+import { FencedLocationLog } from './receiver/location-log.js';
 import { Conversations } from './correlation/conversations.js';
 import { runMessageCommand } from './message-commands.js';
 import { createSubmit, type Routing } from './receiver/submit.js';
@@ -170,7 +172,11 @@ export class HostRuntime {
         this.singletons.push(
           runSingleton(options.store, {
             ...lease(`location-${definition.name}`),
-            handler: (context) => runReceiveLoop(loop, context.signal),
+            handler: async (context) => {
+              const fenced = await context.fence(streams.location(definition.name));
+              const log = new FencedLocationLog(options.store, fenced, actor);
+              await runReceiveLoop({ ...loop, log }, context.signal);
+            },
           }),
         );
       } else {

@@ -1,4 +1,4 @@
-import type { ReceiveHandler } from '../../adapters/adapter.js';
+import type { LocationLog, ReceiveHandler } from '../../adapters/adapter.js';
 import type { SubmitResult, InboundMessage } from '../../adapters/adapter.js';
 import { SignalboxError } from '../../domain/errors.js';
 import type { Logger } from '../logger.js';
@@ -9,6 +9,8 @@ export interface ReceiveLoopOptions {
   readonly handler: ReceiveHandler;
   readonly submit: (message: InboundMessage) => Promise<SubmitResult>;
   readonly logger: Logger;
+  /** The fenced location stream, when the location runs under its lease. */
+  readonly log?: LocationLog;
   /** First back-off after a failure; doubles up to `maxBackoffMs`. Default 200 ms. */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -27,7 +29,7 @@ export async function runReceiveLoop(options: ReceiveLoopOptions, signal: AbortS
   while (!signal.aborted) {
     const started = Date.now();
     try {
-      await options.handler.run({ signal, submit: options.submit });
+      await options.handler.run({ signal, submit: options.submit, ...(options.log ? { log: options.log } : {}) });
       if (signal.aborted) return;
       options.logger.warn({ location: options.location }, 'receive handler returned; starting it again');
     } catch (error) {
