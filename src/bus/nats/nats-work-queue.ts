@@ -18,7 +18,7 @@ import type { ConsumeOptions, PublishResult, WorkDelivery, WorkQueue } from '../
 import { natsDelivery } from './delivery.js';
 import { ensureStreamAndConsumer } from './ensure.js';
 import { resolveNatsOptions, type NatsWorkQueueOptions, type ResolvedNatsOptions } from './options.js';
-import { isNoResponders, toWorkQueueError } from './translate-errors.js';
+import { answeredByServer, isNoResponders, toWorkQueueError } from './translate-errors.js';
 
 const json = JSONCodec();
 
@@ -43,6 +43,8 @@ function subjectToken(port: string): string {
 export class NatsWorkQueue implements WorkQueue {
   private readonly closing = new AbortController();
   private connected = true;
+  /** Whether JetStream answered the last probe: a node cut off from its cluster's quorum is connected but useless. */
+  private jetStreamAnswers = true;
   private ensuring: Promise<void> | undefined;
   private consumerHandle: Consumer | undefined;
 
@@ -53,6 +55,7 @@ export class NatsWorkQueue implements WorkQueue {
     readonly options: ResolvedNatsOptions,
   ) {
     void this.watchConnection();
+    void this.probeJetStream();
   }
 
   /** Connects and ensures the stream and consumer; `WorkQueueUnavailable` when the server cannot be reached. */
@@ -179,7 +182,7 @@ export class NatsWorkQueue implements WorkQueue {
   }
 
   isHealthy(): boolean {
-    return !this.closing.signal.aborted && !this.nc.isClosed() && this.connected;
+    return !this.closing.signal.aborted && !this.nc.isClosed() && this.connected && this.jetStreamAnswers;
   }
 
   async close(): Promise<void> {
@@ -241,6 +244,36 @@ export class NatsWorkQueue implements WorkQueue {
       }
     } catch {
       // The status stream ends with the connection; `isHealthy` then reads `isClosed()`.
+    }
+  }
+
+  /**
+   * Asks JetStream about the stream every `healthProbeMs`. The connection alone is not enough: a
+   * node on the minority side of a partition keeps its clients connected while no stream leader
+   * answers, and the dispatcher's lease must move to a worker whose queue works.
+   */
+  private async probeJetStream(): Promise<void> {
+    const { signal } = this.closing;
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.healthProbeMs);
+        timer.unref();
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      if (signal.aborted) return;
+      let answers: boolean;
+      try {
+        await this.jsm.streams.info(this.options.stream);
+        answers = true;
+      } catch (error) {
+        // An error the server sent (stream not found, …) is an answer; a timeout or 503 is not.
+        answers = answeredByServer(error);
+      }
+      if (answers !== this.jetStreamAnswers) {
+        this.jetStreamAnswers = answers;
+        if (answers) this.options.logger.info({ stream: this.options.stream }, 'JetStream answers again');
+        else this.options.logger.warn({ stream: this.options.stream }, 'JetStream does not answer');
+      }
     }
   }
 

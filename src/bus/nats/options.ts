@@ -31,6 +31,11 @@ const optionsSchema = z.object({
   /** Deadline of publishes, acks and stream/consumer management calls, in ms. */
   requestTimeoutMs: z.number().int().min(100).default(5_000),
   nackBackoffMs: z.array(z.number().int().nonnegative()).default([...DEFAULT_NACK_BACKOFF_MS]),
+  /**
+   * How often JetStream is asked whether it answers, in ms; `isHealthy` (the dispatcher lease's
+   * dependency) is false while it does not.
+   */
+  healthProbeMs: z.number().int().min(100).default(2_000),
   /** The connection's name, as the server's monitoring shows it. */
   connectionName: z.string().default('signalbox-work-queue'),
 });

@@ -15,6 +15,11 @@ export function isNoResponders(error: unknown): boolean {
   return error instanceof NatsError && error.code === '503';
 }
 
+/** The server answered the request (with an error of its own): JetStream is up. */
+export function answeredByServer(error: unknown): boolean {
+  return error instanceof NatsError && error.api_error !== undefined && error.api_error.code !== 503;
+}
+
 /**
  * Maps what nats.js throws to the queue's typed errors. A JetStream "bad request" means our own
  * configuration was refused and retrying will not help; a closed connection means `close()` ran
