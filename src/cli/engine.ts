@@ -7,9 +7,13 @@ import type { WorkQueue } from '../bus/work-queue.js';
 import type { Bindings } from '../domain/config/index.js';
 import { operatorProjections, operatorViewsFile } from '../projections/operator-views.js';
 import { openViewDatabase } from '../projections/view-database.js';
-import { LocalBlobStore } from '../store/blob/local-blob-store.js';
+import { openBlobStore, type BlobStoreKind } from '../store/blob/open-blob-store.js';
+import type { BlobStore } from '../store/blob/blob-store.js';
+import type { EventStore } from '../store/event-store.js';
 import { openStore } from '../store/open-store.js';
 import { HostRuntime } from '../workers/host-runtime.js';
+import { ConfigFollowingRuntime } from '../workers/config/following-runtime.js';
+import { SecretStore } from '../workers/secrets/secret-store.js';
 import { recordBindings } from '../workers/record-config.js';
 import {
   newInstanceIdentity,
@@ -26,6 +30,10 @@ export interface EngineOptions {
   readonly store?: string;
   /** NATS servers for the work queue; default the embedded queue `<data>/work.db`. */
   readonly nats?: string;
+  /** Stream replicas of the NATS work queue and object store: 1 on one server, 3 on a cluster. */
+  readonly natsReplicas?: number;
+  /** Where large bodies go: `local` (`<data>/blobs`, the default) or `nats` (the object store). */
+  readonly blobs?: BlobStoreKind;
   readonly host: string;
   /**
    * This instance's name on its machine: its views live in `<data>/views-<name>.db`, so two
@@ -43,6 +51,10 @@ export interface EngineOptions {
 
 export interface Engine {
   readonly identity: HostInstanceIdentity;
+  /** The engine's own store, blobs and secrets, for an API served beside it (closed by `stop`). */
+  readonly store: EventStore;
+  readonly blobs: BlobStore;
+  readonly secrets: SecretStore;
   stop(reason: string): Promise<void>;
 }
 
@@ -50,36 +62,57 @@ export interface Engine {
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   mkdirSync(options.dataDir, { recursive: true });
   const store = await openStore(options.store ?? join(options.dataDir, 'signalbox.db'));
-  const blobs = await LocalBlobStore.open(join(options.dataDir, 'blobs'));
+  const replicas = options.natsReplicas === undefined ? {} : { replicas: options.natsReplicas };
+  const blobStore = await openBlobStore({
+    kind: options.blobs ?? 'local',
+    dataDir: options.dataDir,
+    ...(options.nats === undefined ? {} : { nats: options.nats }),
+    ...replicas,
+  });
+  const blobs = blobStore.store;
   const queue: WorkQueue = options.nats
-    ? await NatsWorkQueue.connect({ servers: options.nats })
+    ? await NatsWorkQueue.connect({ servers: options.nats, ...replicas })
     : new LocalWorkQueue(join(options.dataDir, 'work.db'));
   const identity = newInstanceIdentity(options.host);
   // Views belong to this instance: each keeps its own, fed from the store.
   const views = openViewDatabase(join(options.dataDir, `views-${options.name}.db`));
   const operatorViews = options.operatorViews ? openViewDatabase(operatorViewsFile(options.dataDir)) : undefined;
-  const runtime = new HostRuntime({
-    bindings: options.bindings,
-    registry: defaultRegistry(),
+  const secretStore = await SecretStore.open({ store, dataDir: options.dataDir });
+  const keyProblem = await secretStore.masterKeyProblem();
+  if (keyProblem) options.logger.error({ code: 'MASTER_KEY_MISMATCH' }, keyProblem);
+  // Follows the configuration events: an import while it runs is taken up (docs/configuration.md).
+  const runtime = new ConfigFollowingRuntime(options.bindings, {
     store,
-    blobs,
-    queue,
-    views,
-    ...(operatorViews ? { operatorViews: { db: operatorViews, projections: operatorProjections } } : {}),
-    identity,
     logger: options.logger,
-    ...(options.sendConcurrency === undefined ? {} : { sendConcurrency: options.sendConcurrency }),
+    create: (bindings) =>
+      new HostRuntime({
+        bindings,
+        registry: defaultRegistry(),
+        store,
+        blobs,
+        queue,
+        views,
+        ...(operatorViews ? { operatorViews: { db: operatorViews, projections: operatorProjections } } : {}),
+        identity,
+        logger: options.logger,
+        ...(options.sendConcurrency === undefined ? {} : { sendConcurrency: options.sendConcurrency }),
+        secrets: secretStore.resolver(),
+      }),
   });
   await recordStarted(store, identity, process.env.npm_package_version ?? '0.1.0');
   const config = await recordBindings(store, options.bindings, options.configActor ?? `host:${identity.instance}`);
   if (config.changed.length > 0) options.logger.info({ changed: config.changed }, 'configuration recorded');
-  runtime.start();
+  await runtime.start();
   return {
     identity,
+    store,
+    blobs,
+    secrets: secretStore,
     async stop(reason) {
       await runtime.stop();
       await recordStopped(store, identity, reason);
       await queue.close();
+      await blobStore.close();
       views.close();
       operatorViews?.close();
       await store.close();

@@ -12,6 +12,8 @@ export const streamCategories = [
   'host',
   'audit',
   'leaselog',
+  'token',
+  'secret',
 ] as const;
 export type StreamCategory = (typeof streamCategories)[number];
 
@@ -36,6 +38,13 @@ export const streams = {
   leaselog: (resource: string) => `leaselog-${part('lease resource', resource)}`,
   /** `audit-anchors`: the audit anchors (docs/audit.md). */
   audit: (name: string) => `audit-${part('audit stream name', name)}`,
+  /** An API token's issue and revocation. */
+  token: (id: string) => `token-${part('token id', id)}`,
+  /**
+   * A secret's sealed values (`secret-{name}`). Secret names start with a letter or digit, so
+   * `secret-_master-key` (the master key ids and rotations) can be no secret's stream.
+   */
+  secret: (name: string) => `secret-${part('secret name', name)}`,
 } as const satisfies Record<StreamCategory, (...args: string[]) => string>;
 
 export function categoryOf(stream: string): StreamCategory | undefined {

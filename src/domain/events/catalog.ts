@@ -7,6 +7,8 @@ import * as lease from './lease-events.js';
 import * as location from './location-events.js';
 import * as message from './message-events.js';
 import * as port from './port-events.js';
+import * as secret from './secret-events.js';
+import * as token from './token-events.js';
 
 /** Every event definition, in one list: the discriminated union and the codec are built from it. */
 export const eventDefinitions = [
@@ -40,6 +42,13 @@ export const eventDefinitions = [
   host.HostInstanceStarted,
   host.HostInstanceStopped,
   audit.AuditAnchored,
+  token.TokenIssued,
+  token.TokenRevoked,
+  secret.SecretSet,
+  secret.SecretReencrypted,
+  secret.MasterKeyInitialized,
+  secret.MasterKeyRotationStarted,
+  secret.MasterKeyRotationCompleted,
 ] as const;
 
 type Definitions = typeof eventDefinitions;

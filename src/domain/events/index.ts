@@ -9,4 +9,5 @@ export * from './correlation-events.js';
 export * from './config-events.js';
 export * from './host-events.js';
 export * from './audit-events.js';
+export * from './token-events.js';
 export { upcast } from './upcasters.js';
