@@ -59,8 +59,35 @@ export interface ReceiveContext {
   readonly signal: AbortSignal;
   /** Present when the location runs single-active (under its lease); absent otherwise. */
   readonly log?: LocationLog;
+  /**
+   * For request-response receivers (HTTP): replies correlated to submitted messages. Present when
+   * an engine runs the handler; absent in bare harnesses.
+   */
+  readonly replies?: ReplySource;
   /** Runs the receive pipeline, routes, and records `MessageReceived` (or the suspension). */
   submit(message: InboundMessage): Promise<SubmitResult>;
+}
+
+/** A reply the engine received and correlated to a request (its `BTS.RequestMessageID`). */
+export interface ReplyMessage {
+  readonly messageId: string;
+  readonly contentType?: string;
+  readonly context: MessageContext;
+  openBody(): Promise<Readable>;
+}
+
+/** Waits for the replies to requests; open it before taking the first request, so none is missed. */
+export interface ReplySource {
+  open(): Promise<ReplyListener>;
+}
+
+export interface ReplyListener {
+  /** The first reply correlated to `requestMessageId`, or undefined when none came in time. */
+  wait(
+    requestMessageId: string,
+    options: { timeoutMs: number; signal: AbortSignal },
+  ): Promise<ReplyMessage | undefined>;
+  close(): void;
 }
 
 /**
@@ -82,6 +109,14 @@ export interface OutboundMessage {
   openBody(): Promise<Readable>;
   /** The whole body; refused past a size limit, for transports that need it in one piece. */
   readBody(maxBytes?: number): Promise<Buffer>;
+  /** The message's other parts as received (mail attachments), each opened as a stream. */
+  readonly parts?: readonly OutboundPart[];
+}
+
+export interface OutboundPart {
+  readonly name: string;
+  readonly contentType?: string;
+  open(): Promise<Readable>;
 }
 
 export interface SendOutcome {

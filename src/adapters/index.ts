@@ -1,8 +1,16 @@
 import { fileAdapter } from './file/index.js';
+import { httpAdapter } from './http/index.js';
 import { natsAdapter } from './nats/index.js';
+import { pop3Adapter } from './pop3/index.js';
 import { AdapterRegistry } from './registry.js';
+import { smtpAdapter } from './smtp/index.js';
 
 /** A registry with every adapter this build has; each adapter issue adds its own line. */
 export function defaultRegistry(): AdapterRegistry {
-  return new AdapterRegistry().register(fileAdapter).register(natsAdapter);
+  return new AdapterRegistry()
+    .register(fileAdapter)
+    .register(natsAdapter)
+    .register(httpAdapter)
+    .register(pop3Adapter)
+    .register(smtpAdapter);
 }

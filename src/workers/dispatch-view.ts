@@ -43,6 +43,9 @@ export class DispatchView {
     const both = new AbortController();
     const stopBoth = () => both.abort();
     signal.addEventListener('abort', stopBoth, { once: true });
+    // The lease may have been lost (or the engine stopped) during the catch-up: an abort that
+    // already happened fires no event.
+    if (signal.aborted) stopBoth();
     try {
       const results = await Promise.allSettled([
         this.follow(both.signal).finally(stopBoth),

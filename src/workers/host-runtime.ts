@@ -21,6 +21,7 @@ import type { Logger } from './logger.js';
 import { runReceiveLoop } from './receiver/receive-loop.js';
 import { FencedLocationLog } from './receiver/location-log.js';
 import { Conversations } from './correlation/conversations.js';
+import { ReplyFollower, withReplies } from './correlation/replies.js';
 import { runMessageCommand } from './message-commands.js';
 import { createSubmit, type Routing } from './receiver/submit.js';
 import { DirectSender } from './sender/direct-send.js';
@@ -154,6 +155,7 @@ export class HostRuntime {
       onError: (error: unknown) => options.logger.warn({ err: error, resource }, 'lease worker error'),
     });
 
+    const replies = new ReplyFollower(options.store, options.blobs, options.logger);
     for (const location of this.locations) {
       const { definition } = location;
       if (!definition.enabled || definition.host !== options.identity.host) continue;
@@ -167,7 +169,9 @@ export class HostRuntime {
         actor,
         ...(direct ? { direct } : {}),
       });
-      const loop = { location: definition.name, handler: location.handler, submit, logger: options.logger };
+      // Request-response receivers (HTTP) wait for the reply correlated to what they submitted.
+      const handler = withReplies(location.handler, replies);
+      const loop = { location: definition.name, handler, submit, logger: options.logger };
       if (location.singleActive) {
         this.singletons.push(
           runSingleton(options.store, {

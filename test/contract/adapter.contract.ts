@@ -1,4 +1,4 @@
-import { noSecrets } from '../../src/adapters/secrets.js';
+import { noSecrets, type SecretResolver } from '../../src/adapters/secrets.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReceiveHandler, SendHandler } from '../../src/adapters/adapter.js';
@@ -33,6 +33,8 @@ export interface AdapterFixture {
 export interface AdapterHarness {
   /** The adapter's name in `defaultRegistry()`: the suite builds handlers the way the engine does. */
   readonly adapter: string;
+  /** What the handlers reveal credentials with (secret references in the settings); default: none. */
+  readonly secrets?: SecretResolver;
   open(): Promise<AdapterFixture>;
   /** The transport keeps nothing for absent receivers (core NATS): receivers are started, and probed, first. */
   readonly liveOnly?: boolean;
@@ -66,14 +68,14 @@ export function adapterContract(name: string, harness: AdapterHarness): void {
       registry.get(harness.adapter).receive!.create(registry.receiveConfig(harness.adapter, config, 'config'), {
         name: 'contract-location',
         receivePort: 'contract-port',
-        secrets: noSecrets,
+        secrets: harness.secrets ?? noSecrets,
       });
     const sendHandler = (config = fixture!.sendConfig): SendHandler => {
       const handler = registry
         .get(harness.adapter)
         .send!.create(registry.sendConfig(harness.adapter, config, 'config'), {
           name: 'contract-port',
-          secrets: noSecrets,
+          secrets: harness.secrets ?? noSecrets,
         });
       senders.push(handler);
       return handler;

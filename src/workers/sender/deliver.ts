@@ -48,7 +48,7 @@ export async function sendAttempt(
         error: { code: 'UNKNOWN_SEND_PORT', message: `no send port "${work.port}"`, retryable: false },
       };
     }
-    const { body, contentType } = received.data;
+    const { body, contentType, parts } = received.data;
     const context = conversations
       ? conversations.outgoing(port, work.messageId, received.data.context)
       : received.data.context;
@@ -60,6 +60,15 @@ export async function sendAttempt(
       ...(contentType === undefined ? {} : { contentType }),
       openBody: () => openBody(body, blobs),
       readBody: (maxBytes?: number) => readBody(body, blobs, maxBytes),
+      ...(parts && parts.length > 0
+        ? {
+            parts: parts.map((part) => ({
+              name: part.name,
+              ...(part.contentType === undefined ? {} : { contentType: part.contentType }),
+              open: () => openBody(part.body, blobs),
+            })),
+          }
+        : {}),
     };
     const sent = await port.handler(transport, context).send(message, signal);
     return { ok: true, durationMs: elapsed(), ...sent };
