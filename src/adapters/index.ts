@@ -1,5 +1,6 @@
 import { fileAdapter } from './file/index.js';
 import { httpAdapter } from './http/index.js';
+import { mqAdapter } from './mq/index.js';
 import { natsAdapter } from './nats/index.js';
 import { pop3Adapter } from './pop3/index.js';
 import { AdapterRegistry } from './registry.js';
@@ -12,5 +13,6 @@ export function defaultRegistry(): AdapterRegistry {
     .register(natsAdapter)
     .register(httpAdapter)
     .register(pop3Adapter)
-    .register(smtpAdapter);
+    .register(smtpAdapter)
+    .register(mqAdapter);
 }
