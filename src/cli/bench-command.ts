@@ -77,6 +77,22 @@ export function benchCommand(): Command {
       await benchRebuild(options);
     });
   bench
+    .command('transfer')
+    .description(
+      'one file received over FTP and sent over SFTP through an engine process (real pure-ftpd and sshd): peak RSS, MB/s and SHA-256, against a plain 64 KB stream copy',
+    )
+    .option('--json', 'print one JSON object instead of a table', false)
+    .option('--size <size>', 'size of the file: 1GB, 4GB, 512MB, …', '1GB')
+    .option('--dir <folder>', 'where the servers, the engine data and the copies go (default: the temp folder)')
+    .action(async (options: { json: boolean; size: string; dir?: string }) => {
+      const { benchTransfer, parseSize } = await import('../../bench/transfer.js');
+      await benchTransfer({
+        json: options.json,
+        bytes: parseSize(options.size),
+        ...(options.dir ? { dir: options.dir } : {}),
+      });
+    });
+  bench
     .command('all')
     .description('run every benchmark with its defaults')
     .option('--json', 'print JSON lines instead of tables', false)

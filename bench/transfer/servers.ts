@@ -1,0 +1,286 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/*
+ * Real FTP and SFTP servers on 127.0.0.1 for the transfer benchmark and the adapter tests:
+ * pure-ftpd and OpenSSH sshd, each spawned directly (the recorded PID is the server's own),
+ * stopped with SIGTERM and then SIGKILL.
+ */
+
+/** A port nothing listens on right now (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface PureFtpdServer {
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** The user's home folder on disk (the FTP root the user sees as `/`). */
+  readonly home: string;
+  /** The test CA/server certificate, PEM (present when started with TLS). */
+  readonly certificate?: string;
+  /** Stops with SIGTERM (SIGKILL after a timeout) and starts again on the same port. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const NOBODY = 65534;
+const STOP_TIMEOUT_MS = 5_000;
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * A real `pure-ftpd` on 127.0.0.1 with one virtual user, run in the foreground (its PID is the
+ * one recorded). The password hash comes from `openssl passwd -6`: pure-pw's default argon2 hash
+ * makes every login take seconds. `tls: true` adds a self-signed certificate made at start, so
+ * both explicit (AUTH TLS) and plain logins work (`-Y 1`).
+ */
+export async function startPureFtpd(options: { tls?: boolean; label?: string } = {}): Promise<PureFtpdServer> {
+  const dir = mkdtempSync(join(tmpdir(), `signalbox-${options.label ?? 'ftpd'}-`));
+  chmodSync(dir, 0o755);
+  const home = join(dir, 'home', 'alice');
+  mkdirSync(home, { recursive: true });
+  chownSync(join(dir, 'home'), NOBODY, NOBODY);
+  chownSync(home, NOBODY, NOBODY);
+  const password = 'secret';
+  const hash = execFileSync('openssl', ['passwd', '-6', password]).toString().trim();
+  writeFileSync(join(dir, 'pureftpd.passwd'), `alice:${hash}:${NOBODY}:${NOBODY}::${home}/./::::::::::::\n`);
+  execFileSync('pure-pw', ['mkdb', join(dir, 'pureftpd.pdb'), '-f', join(dir, 'pureftpd.passwd')]);
+
+  let certificate: string | undefined;
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    const pem = join(dir, 'pure-ftpd.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        pem,
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    certificate = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    writeFileSync(pem, readFileSync(pem, 'utf8') + certificate);
+    tlsArgs.push('-Y', '1', '-2', pem);
+  }
+
+  const port = await freePort();
+  const passiveLow = 30_000 + Math.floor(Math.random() * 30_000);
+  let child: ChildProcess | undefined;
+  let output = '';
+  const killOnExit = () => child?.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const start = async () => {
+    output = '';
+    const spawned = spawn(
+      '/usr/sbin/pure-ftpd',
+      [
+        '-S',
+        `127.0.0.1,${port}`,
+        '-l',
+        `puredb:${join(dir, 'pureftpd.pdb')}`,
+        '-E',
+        '-A',
+        '-H',
+        '-j',
+        '-c',
+        '50',
+        '-C',
+        '50',
+        '-p',
+        `${passiveLow}:${passiveLow + 99}`,
+        '-P',
+        '127.0.0.1',
+        ...tlsArgs,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = spawned;
+    spawned.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    spawned.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitForPort(spawned, port, () => output, 'pure-ftpd');
+  };
+  await start();
+
+  return {
+    port,
+    user: 'alice',
+    password,
+    home,
+    ...(certificate === undefined ? {} : { certificate }),
+    async restart() {
+      if (child) await stopProcess(child);
+      await start();
+    },
+    async stop() {
+      if (child) await stopProcess(child);
+      process.removeListener('exit', killOnExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Makes a file or folder under the FTP home owned by the virtual user, so the server may change it. */
+export function giveToFtpUser(path: string): void {
+  chownSync(path, NOBODY, NOBODY);
+}
+
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function waitForPort(
+  child: ChildProcess,
+  port: number,
+  output: () => string,
+  what: string,
+): Promise<void> {
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`${what} exited (${code ?? signal}):\n${output()}`)));
+  });
+  failed.catch(() => undefined);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (await Promise.race([accepts(port), failed])) return;
+    if (Date.now() > deadline) {
+      await stopProcess(child);
+      throw new Error(`${what} did not accept connections on ${port} within ${START_TIMEOUT_MS} ms:\n${output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after a timeout. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await gone;
+  clearTimeout(timer);
+}
+
+export interface SshdServer {
+  readonly port: number;
+  readonly user: string;
+  /** The client's private key (OpenSSH PEM), authorised for `user`. */
+  readonly privateKey: string;
+  /** The server's host key fingerprint as OpenSSH prints it: `SHA256:…` (base64, no padding). */
+  readonly hostKeySha256: string;
+  /** The folder SFTP sessions start in; configs use paths relative to it. */
+  readonly root: string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real OpenSSH `sshd -D -e` on 127.0.0.1 with its own host key and one authorised client key,
+ * serving only `internal-sftp`. OpenSSH refuses to chroot under /tmp, so `-d` just sets the
+ * starting folder: the tests' paths are relative to `root`.
+ */
+export async function startSshd(label = 'sshd'): Promise<SshdServer> {
+  mkdirSync('/run/sshd', { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), `signalbox-${label}-`));
+  chmodSync(dir, 0o755);
+  const root = join(dir, 'sftproot');
+  mkdirSync(root);
+  const keygen = (file: string) =>
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, file)], { stdio: 'ignore' });
+  keygen('ssh_host_ed25519_key');
+  keygen('client_key');
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+  const hostPub = readFileSync(join(dir, 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(/\s+/)[1]!;
+  const hostKeySha256 = `SHA256:${createHash('sha256').update(Buffer.from(hostPub, 'base64')).digest('base64').replace(/=+$/, '')}`;
+
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'ssh_host_ed25519_key')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'AllowUsers root',
+      'MaxStartups 100:30:200',
+      'MaxSessions 50',
+      `Subsystem sftp internal-sftp -d ${root}`,
+      `ForceCommand internal-sftp -d ${root}`,
+      '',
+    ].join('\n'),
+  );
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  const killOnExit = () => child?.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const start = async () => {
+    output = '';
+    const spawned = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = spawned;
+    spawned.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    spawned.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+    await waitForPort(spawned, port, () => output, 'sshd');
+  };
+  await start();
+
+  return {
+    port,
+    user: 'root',
+    privateKey: readFileSync(join(dir, 'client_key'), 'utf8'),
+    hostKeySha256,
+    root,
+    async restart() {
+      if (child) await stopProcess(child);
+      await start();
+    },
+    async stop() {
+      if (child) await stopProcess(child);
+      process.removeListener('exit', killOnExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

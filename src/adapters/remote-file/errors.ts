@@ -1,0 +1,25 @@
+import { PermanentAdapterError, TransientAdapterError } from '../errors.js';
+
+/** The stable codes the FTP and SFTP adapters raise (the shared part). */
+export const REMOTE_ERROR = {
+  CONNECT_FAILED: 'REMOTE_CONNECT_FAILED',
+  AUTH_FAILED: 'REMOTE_AUTH_FAILED',
+  HOST_KEY_MISMATCH: 'REMOTE_HOST_KEY_MISMATCH',
+  IO: 'REMOTE_IO_ERROR',
+  NOT_FOUND: 'REMOTE_NOT_FOUND',
+  EXISTS: 'REMOTE_FILE_EXISTS',
+  NAME_INVALID: 'REMOTE_NAME_INVALID',
+  SIZE_CHANGED: 'REMOTE_SIZE_CHANGED',
+  ADDRESS_INVALID: 'REMOTE_ADDRESS_INVALID',
+} as const;
+
+export function isTyped(error: unknown): error is TransientAdapterError | PermanentAdapterError {
+  return error instanceof TransientAdapterError || error instanceof PermanentAdapterError;
+}
+
+/** Whatever failed, as the adapter's typed error; untyped errors are taken to be transient I/O. */
+export function asAdapterError(error: unknown, what: string): TransientAdapterError | PermanentAdapterError {
+  if (isTyped(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new TransientAdapterError(REMOTE_ERROR.IO, `${what}: ${detail}`, { cause: error });
+}
