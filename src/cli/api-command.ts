@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { buildApi, type ApiOptions } from '../api/server.js';
+import type { ApiOptions } from '../api/server.js';
 import { openBlobStore } from '../store/blob/open-blob-store.js';
 import { openCommandStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
 
@@ -22,6 +22,9 @@ export function listenAddress(value: string): ListenAddress {
 
 /** Builds the API and listens; logs where, with the address the OS gave (port 0). */
 export async function serveApi(options: ApiOptions, listen: ListenAddress): Promise<FastifyInstance> {
+  // Loaded only when an API is served: fastify, its OpenAPI pages and prom-client weigh some 35 MB
+  // that an engine without `--api` has no use for.
+  const { buildApi } = await import('../api/server.js');
   const app = await buildApi(options);
   try {
     const address = await app.listen({ host: listen.host, port: listen.port });

@@ -1,10 +1,18 @@
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { Readable } from 'node:stream';
 import { emptyContext, type MessageContext } from '../../domain/context/index.js';
 import type { InboundMessage } from '../adapter.js';
 import type { Pop3ReceiveConfig } from './config.js';
 import { POP3 } from './context.js';
 import type { MailboxEntry } from './session.js';
+
+/**
+ * mailparser is loaded with the first mail, not with the adapter registry: it weighs some 30 MB,
+ * which every engine would otherwise carry whether or not it reads mail.
+ */
+async function mimeParser(): Promise<typeof import('mailparser').simpleParser> {
+  return (await import('mailparser')).simpleParser;
+}
 
 const PARSE_OPTIONS = {
   skipHtmlToText: true,
@@ -34,7 +42,7 @@ export async function decodedMessage(
   config: Pick<Pop3ReceiveConfig, 'bodyPart'>,
   origin: MailOrigin,
 ): Promise<Omit<InboundMessage, 'sourceKey'>> {
-  const mail = await simpleParser(raw, PARSE_OPTIONS);
+  const mail = await (await mimeParser())(raw, PARSE_OPTIONS);
   const parts: Part[] = [];
   const names = new Set<string>();
   const addPart = (name: string, contentType: string | undefined, body: Uint8Array) => {
@@ -77,7 +85,8 @@ export async function decodedMessage(
  */
 export async function rawMessage(mail: Readable, origin: MailOrigin): Promise<Omit<InboundMessage, 'sourceKey'>> {
   const { header, body } = await splitHeader(mail);
-  const parsed = await simpleParser(Buffer.concat([header, Buffer.from('\r\n')]), PARSE_OPTIONS).catch(() => undefined);
+  const parse = await mimeParser();
+  const parsed = await parse(Buffer.concat([header, Buffer.from('\r\n')]), PARSE_OPTIONS).catch(() => undefined);
   let context = parsed ? headerContext(parsed, origin) : originContext(emptyContext(), origin);
   context = POP3.write(context, 'Decoded', false);
   return { body, contentType: 'message/rfc822', context };

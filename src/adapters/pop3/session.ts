@@ -1,4 +1,4 @@
-import Pop3Command from 'node-pop3';
+import type Pop3Command from 'node-pop3';
 import type { Readable } from 'node:stream';
 import { TransientAdapterError } from '../errors.js';
 import { DotStream } from './dot-stream.js';
@@ -51,7 +51,9 @@ export class Pop3Session {
   }
 
   static async open(options: SessionOptions): Promise<Pop3Session> {
-    const client = new Pop3Command({
+    // Loaded with the first session, not with the adapter registry (see mail-message.ts).
+    const { default: Pop3 } = await import('node-pop3');
+    const client = new Pop3({
       host: options.host,
       port: options.port,
       tls: options.tls,

@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -127,6 +127,8 @@ export class SmtpSendHandler implements SendHandler {
       ...(c.user && password !== undefined ? { auth: { user: c.user, pass: password } } : {}),
       ...(c.pool > 0 ? { pool: true, maxConnections: c.pool } : {}),
     };
+    // nodemailer (some 15 MB) is loaded with the first send, not with the adapter registry.
+    const { default: nodemailer } = await import('nodemailer');
     return nodemailer.createTransport(options as SMTPTransport.Options);
   }
 }
