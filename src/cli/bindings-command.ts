@@ -1,18 +1,15 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parse, stringify } from 'yaml';
 import { defaultRegistry } from '../adapters/index.js';
 import { SchemaViolation } from '../domain/errors.js';
-import { openStore } from '../store/open-store.js';
-import type { EventStore } from '../store/event-store.js';
 import { exportBindings, importBindings, type ConfigDiffEntry } from '../workers/config/bindings-io.js';
 import { missingSecrets } from '../workers/config/secret-references.js';
 import { SecretStore } from '../workers/secrets/secret-store.js';
 import { operatorActor } from './operator.js';
 import { printJson } from './output.js';
 import { progress } from './progress.js';
-import { openCommandStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
+import { openCommandStore, openWritableStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
 
 /**
  * Exit codes scripts can rely on: 0 done, 1 refused (invalid input, a conflict), 2 wrong usage
@@ -23,12 +20,6 @@ export function withUsageExit(command: Command): Command {
   command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   for (const sub of command.commands) withUsageExit(sub);
   return command;
-}
-
-/** A store a writing command may create (a fresh data folder); reading commands need an existing one. */
-export async function openWritableStore(options: StoreAccessOptions): Promise<EventStore> {
-  if (options.store === undefined) mkdirSync(options.data, { recursive: true });
-  return openStore(options.store ?? join(options.data, 'signalbox.db'));
 }
 
 /** Prints a refusal with every bad field on its own line and sets exit code 1. */

@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { SchemaViolation } from '../domain/errors.js';
 import { masterKeyEnv, newMasterKeyEnv } from '../workers/secrets/master-key.js';
 import { SecretStore } from '../workers/secrets/secret-store.js';
-import { openWritableStore, reportInvalid, withUsageExit } from './bindings-command.js';
+import { reportInvalid, withUsageExit } from './bindings-command.js';
 import { operatorActor } from './operator.js';
 import { printJson, printTable } from './output.js';
 import { progress } from './progress.js';
-import { openCommandStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
+import { openCommandStore, openWritableStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
 
 interface SecretOptions extends StoreAccessOptions {
   json: boolean;

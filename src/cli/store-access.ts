@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openStore } from '../store/open-store.js';
@@ -35,5 +35,14 @@ export function existingSqliteFile(options: StoreAccessOptions): string | undefi
 /** Opens an existing store. */
 export async function openCommandStore(options: StoreAccessOptions): Promise<EventStore> {
   existingSqliteFile(options);
+  return openStore(storeLocation(options));
+}
+
+/**
+ * A store a writing command may create (a fresh data folder: `tokens create` before the first
+ * start, `bindings import`, `secrets set`); reading commands need an existing one.
+ */
+export async function openWritableStore(options: StoreAccessOptions): Promise<EventStore> {
+  if (options.store === undefined) mkdirSync(options.data, { recursive: true });
   return openStore(storeLocation(options));
 }

@@ -3,7 +3,8 @@ import { TokenRegistry } from '../api/tokens/token-registry.js';
 import { tokenRoleSchema, type TokenRole } from '../domain/events/index.js';
 import { operatorActor } from './operator.js';
 import { printJson, printTable } from './output.js';
-import { openCommandStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
+import type { EventStore } from '../store/event-store.js';
+import { openCommandStore, openWritableStore, withStoreAccess, type StoreAccessOptions } from './store-access.js';
 
 function role(value: string): TokenRole {
   const parsed = tokenRoleSchema.safeParse(value);
@@ -16,8 +17,12 @@ function tokenName(value: string): string {
   return value;
 }
 
-async function withTokens<T>(options: StoreAccessOptions, work: (tokens: TokenRegistry) => Promise<T>): Promise<T> {
-  const store = await openCommandStore(options);
+async function withTokens<T>(
+  options: StoreAccessOptions,
+  work: (tokens: TokenRegistry) => Promise<T>,
+  open: (options: StoreAccessOptions) => Promise<EventStore> = openCommandStore,
+): Promise<T> {
+  const store = await open(options);
   try {
     return await work(new TokenRegistry(store));
   } finally {
@@ -37,8 +42,11 @@ export function tokensCommand(): Command {
       .requiredOption('--role <role>', 'viewer, operator or admin', role)
       .option('--json', 'print JSON', false)
       .action(async (options: StoreAccessOptions & { name: string; role: TokenRole; json: boolean }) => {
-        const { info, token } = await withTokens(options, (registry) =>
-          registry.issue(options.name, options.role, operatorActor()),
+        // The first admin token is made before anything else: on a fresh data folder too.
+        const { info, token } = await withTokens(
+          options,
+          (registry) => registry.issue(options.name, options.role, operatorActor()),
+          openWritableStore,
         );
         if (options.json) return printJson({ ...info, token });
         process.stdout.write(`${token}\n`);

@@ -67,9 +67,7 @@ function metric(text: string, line: string): number | undefined {
 describe('the API from the built CLI: start --api, signalbox api, tokens create', () => {
   it('serves the engine’s messages to a token made on the command line, and a separate API process counts its work', async () => {
     const data = join(root.path, 'data');
-    const engine = await serve(['start', '--data', data, '--api', '127.0.0.1:0']);
-    expect(engine.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-
+    // As the README's quick start has it: the first token is made on a fresh data folder.
     const created = spawnSync(
       process.execPath,
       [bin, 'tokens', 'create', '--data', data, '--name', 'root', '--role', 'admin'],
@@ -90,6 +88,12 @@ describe('the API from the built CLI: start --api, signalbox api, tokens create'
     );
     expect(badRole.status).not.toBe(0);
     expect(badRole.stderr).toContain('viewer, operator or admin');
+
+    const engine = await serve(['start', '--data', data, '--api', '127.0.0.1:0']);
+    expect(engine.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const consolePage = await fetch(`${engine.url}/console/`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<html');
 
     const headers = { authorization: `Bearer ${token}` };
     expect((await fetch(`${engine.url}/health/live`)).status).toBe(200);
