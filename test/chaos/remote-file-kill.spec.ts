@@ -194,6 +194,7 @@ describe('FTP and SFTP receive under kill -9 (two, then three worker processes, 
       let phase = 2;
       let round = 0;
       let last = '';
+      const receivedAtKill: Record<Location, number> = { 'ftp-in': -1, 'sftp-in': -1 };
       for (;;) {
         const received = await receivedOf();
         const counts = LOCATIONS.map((l) => countFor(received, l));
@@ -213,12 +214,21 @@ describe('FTP and SFTP receive under kill -9 (two, then three worker processes, 
         // (claimed, not yet completed), so that kills land mid-download; else it comes at the end.
         const until = Date.now() + KILL_EVERY_MS;
         const location = LOCATIONS[round++ % LOCATIONS.length]!;
+        // A holder is killed only after the location received something since its last kill: on
+        // a slow machine a new holder's start-up alone can take a kill period, and a test that
+        // kills every holder before its first file proves nothing and never ends.
+        const now = counts[LOCATIONS.indexOf(location)]!;
+        if (now === receivedAtKill[location]) {
+          await sleep(KILL_EVERY_MS / LOCATIONS.length);
+          continue;
+        }
         while (Date.now() < until && !(await largeClaimOpen(location))) await sleep(25);
         const midFile = await openClaim(location);
         const holder = await holderOf(location);
         const victim = [...workers.values()].find((w) => w.instance !== '' && w.instance === holder);
         if (!victim) continue;
         await victim.kill9();
+        receivedAtKill[location] = now;
         kills.push({ location, worker: victim.name, instance: victim.instance, midFile, at: Date.now() - begun });
         await start(victim.name).ready;
       }

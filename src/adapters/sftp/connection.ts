@@ -78,6 +78,11 @@ export class SftpConnector implements RemoteConnector {
         cause: error,
       });
     }
+    // Every SFTP request is a small packet and a round trip. Without ssh2's optional native crypto
+    // binding a packet leaves in more than one write, and Nagle's algorithm then holds the last
+    // piece for the peer's delayed ACK: about 40 ms a request, 13 times slower on small files.
+    // ssh2-sftp-client documents its ssh2 Client as `.client`; its type definitions leave it out.
+    (client as unknown as { client: { setNoDelay(noDelay: boolean): void } }).client.setNoDelay(true);
     return new SftpOperations(client, sftp, state, this.label);
   }
 }
