@@ -1,29 +1,18 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, spawnServer, superviseServer, waitForPort } from '../support/server-process.js';
+import { makeTestCertificate } from '../support/test-certificate.js';
+
+export { accepts, freePort, stopProcess } from '../support/server-process.js';
 
 /*
  * Real FTP and SFTP servers on 127.0.0.1 for the transfer benchmark and the adapter tests:
  * pure-ftpd and OpenSSH sshd, each spawned directly (the recorded PID is the server's own),
  * stopped with SIGTERM and then SIGKILL.
  */
-
-/** A port nothing listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 export interface PureFtpdServer {
   readonly port: number;
@@ -39,8 +28,6 @@ export interface PureFtpdServer {
 }
 
 const NOBODY = 65534;
-const STOP_TIMEOUT_MS = 5_000;
-const START_TIMEOUT_MS = 10_000;
 
 /**
  * A real `pure-ftpd` on 127.0.0.1 with one virtual user, run in the foreground (its PID is the
@@ -63,45 +50,20 @@ export async function startPureFtpd(options: { tls?: boolean; label?: string } =
   let certificate: string | undefined;
   const tlsArgs: string[] = [];
   if (options.tls) {
+    // pure-ftpd takes the key and the certificate from one file.
     const pem = join(dir, 'pure-ftpd.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        pem,
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    certificate = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    writeFileSync(pem, readFileSync(pem, 'utf8') + certificate);
+    const made = makeTestCertificate(join(dir, 'tls'), 'localhost');
+    certificate = made.cert;
+    writeFileSync(pem, made.key + made.cert);
     tlsArgs.push('-Y', '1', '-2', pem);
   }
 
   const port = await freePort();
   const passiveLow = 30_000 + Math.floor(Math.random() * 30_000);
-  let child: ChildProcess | undefined;
-  let output = '';
-  const killOnExit = () => child?.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const start = async () => {
-    output = '';
-    const spawned = spawn(
-      '/usr/sbin/pure-ftpd',
-      [
+  const server = await superviseServer(
+    dir,
+    () =>
+      spawnServer('/usr/sbin/pure-ftpd', [
         '-S',
         `127.0.0.1,${port}`,
         '-l',
@@ -119,15 +81,9 @@ export async function startPureFtpd(options: { tls?: boolean; label?: string } =
         '-P',
         '127.0.0.1',
         ...tlsArgs,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child = spawned;
-    spawned.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    spawned.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitForPort(spawned, port, () => output, 'pure-ftpd');
-  };
-  await start();
+      ]),
+    (spawned) => waitForPort(spawned, port, 'pure-ftpd'),
+  );
 
   return {
     port,
@@ -135,64 +91,14 @@ export async function startPureFtpd(options: { tls?: boolean; label?: string } =
     password,
     home,
     ...(certificate === undefined ? {} : { certificate }),
-    async restart() {
-      if (child) await stopProcess(child);
-      await start();
-    },
-    async stop() {
-      if (child) await stopProcess(child);
-      process.removeListener('exit', killOnExit);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    restart: () => server.restart(),
+    stop: () => server.dispose(),
   };
 }
 
 /** Makes a file or folder under the FTP home owned by the virtual user, so the server may change it. */
 export function giveToFtpUser(path: string): void {
   chownSync(path, NOBODY, NOBODY);
-}
-
-export function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-export async function waitForPort(
-  child: ChildProcess,
-  port: number,
-  output: () => string,
-  what: string,
-): Promise<void> {
-  const failed = new Promise<never>((_, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`${what} exited (${code ?? signal}):\n${output()}`)));
-  });
-  failed.catch(() => undefined);
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (await Promise.race([accepts(port), failed])) return;
-    if (Date.now() > deadline) {
-      await stopProcess(child);
-      throw new Error(`${what} did not accept connections on ${port} within ${START_TIMEOUT_MS} ms:\n${output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** SIGTERM, then SIGKILL if the process is still there after a timeout. */
-export async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await gone;
-  clearTimeout(timer);
 }
 
 export interface SshdServer {
@@ -251,21 +157,12 @@ export async function startSshd(label = 'sshd'): Promise<SshdServer> {
     ].join('\n'),
   );
 
-  let child: ChildProcess | undefined;
-  let output = '';
-  const killOnExit = () => child?.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const start = async () => {
-    output = '';
-    const spawned = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = spawned;
-    spawned.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    spawned.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
-    await waitForPort(spawned, port, () => output, 'sshd');
-  };
-  await start();
+  const server = await superviseServer(
+    dir,
+    // sshd -e logs every connection: keep only the end for error messages.
+    () => spawnServer('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], 20_000),
+    (spawned) => waitForPort(spawned, port, 'sshd'),
+  );
 
   return {
     port,
@@ -273,14 +170,7 @@ export async function startSshd(label = 'sshd'): Promise<SshdServer> {
     privateKey: readFileSync(join(dir, 'client_key'), 'utf8'),
     hostKeySha256,
     root,
-    async restart() {
-      if (child) await stopProcess(child);
-      await start();
-    },
-    async stop() {
-      if (child) await stopProcess(child);
-      process.removeListener('exit', killOnExit);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    restart: () => server.restart(),
+    stop: () => server.dispose(),
   };
 }

@@ -1,5 +1,8 @@
 import nodemailer from 'nodemailer';
-import { afterAll, vi } from 'vitest';
+import { afterAll } from 'vitest';
+import { defaultRegistry } from '../../src/adapters/index.js';
+import { pop3Adapter } from '../../src/adapters/pop3/index.js';
+import { smtpAdapter } from '../../src/adapters/smtp/index.js';
 import { startDovecot, type DovecotTestServer } from '../support/dovecot.js';
 import { freePort } from '../support/nats-server.js';
 import { staticSecrets } from '../support/secrets.js';
@@ -13,21 +16,14 @@ import { adapterContract } from './adapter.contract.js';
  * that delivers into a real Dovecot's maildir → POP3 receive. Both adapters thus pass every case
  * together; `inject` puts mails straight into the maildir, as a local delivery agent would.
  */
-vi.mock('../../src/adapters/index.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/adapters/index.js')>();
-  const { pop3Adapter } = await import('../../src/adapters/pop3/index.js');
-  const { smtpAdapter } = await import('../../src/adapters/smtp/index.js');
-  return {
-    ...original,
-    defaultRegistry: () =>
-      original.defaultRegistry().register({
-        name: 'mail',
-        description: 'POP3 receive and SMTP send, for the contract suite',
-        receive: pop3Adapter.receive!,
-        send: smtpAdapter.send!,
-      }),
-  };
-});
+function mailRegistry() {
+  return defaultRegistry().register({
+    name: 'mail',
+    description: 'POP3 receive and SMTP send, for the contract suite',
+    receive: pop3Adapter.receive!,
+    send: smtpAdapter.send!,
+  });
+}
 
 const POP3_PASSWORD = 'pop3-contract-secret';
 const SMTP_PASSWORD = 'smtp-contract-secret';
@@ -55,6 +51,7 @@ let closedPort = 0;
 
 adapterContract('pop3 receive + smtp send (Dovecot, smtp-server)', {
   adapter: 'mail',
+  registry: mailRegistry,
   secrets: staticSecrets({ 'pop3-password': POP3_PASSWORD, 'smtp-password': SMTP_PASSWORD }),
   redelivery: true,
   restart: { midStream: true },

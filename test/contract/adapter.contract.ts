@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ReceiveHandler, SendHandler } from '../../src/adapters/adapter.js';
 import { TransientAdapterError } from '../../src/adapters/errors.js';
 import { defaultRegistry } from '../../src/adapters/index.js';
+import type { AdapterRegistry } from '../../src/adapters/registry.js';
 import {
   makeBodies,
   outbound,
@@ -31,8 +32,10 @@ export interface AdapterFixture {
 }
 
 export interface AdapterHarness {
-  /** The adapter's name in `defaultRegistry()`: the suite builds handlers the way the engine does. */
+  /** The adapter's name in the registry: the suite builds handlers the way the engine does. */
   readonly adapter: string;
+  /** Where `adapter` is registered; default `defaultRegistry()`. */
+  readonly registry?: () => AdapterRegistry;
   /** What the handlers reveal credentials with (secret references in the settings); default: none. */
   readonly secrets?: SecretResolver;
   open(): Promise<AdapterFixture>;
@@ -58,7 +61,7 @@ const N = 50;
  */
 export function adapterContract(name: string, harness: AdapterHarness): void {
   describe(`adapter contract: ${name}`, () => {
-    const registry = defaultRegistry();
+    const registry = (harness.registry ?? defaultRegistry)();
     let fixture: AdapterFixture | undefined;
     const runners: ReceiverRunner[] = [];
     const senders: SendHandler[] = [];

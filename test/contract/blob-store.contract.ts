@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SignalboxError } from '../../src/domain/errors.js';
 import { readBlobFully, type BlobStore } from '../../src/store/blob/blob-store.js';
 import { BlobIdInvalid, BlobNotFound, BlobTooLarge } from '../../src/store/blob/errors.js';
+import { readAll, rejection, sha256, trickle } from '../support/byte-streams.js';
 
 /** One fresh, empty store per test. */
 export interface BlobStoreUnderTest {
@@ -15,32 +15,6 @@ export interface BlobStoreUnderTest {
 }
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-async function* trickle(data: Buffer, pieceBytes = 4096): AsyncGenerator<Uint8Array> {
-  for (let offset = 0; offset < data.length; offset += pieceBytes) {
-    yield data.subarray(offset, offset + pieceBytes);
-    if ((offset / pieceBytes) % 16 === 0) await sleep(1);
-  }
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function rejection<E extends SignalboxError>(promise: Promise<unknown>, type: new (...args: never[]) => E) {
-  const error: unknown = await promise.then(
-    () => expect.fail(`expected ${type.name}`),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(type);
-  return error as E;
-}
 
 /**
  * What every `BlobStore` must do, whatever keeps the bytes: run against the local disk store and
@@ -105,20 +79,21 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStoreUnd
 
     it('refuses a missing blob with BlobNotFound', async () => {
       const missing = sha256(Buffer.from('never written'));
-      expect((await rejection(store.get(missing), BlobNotFound)).code).toBe('BLOB_NOT_FOUND');
+      const error = await rejection(store.get(missing), BlobNotFound);
+      expect(error.code).toBe('BLOB_NOT_FOUND');
+      expect(error.retryable).toBe(false);
+      expect(error.sha256).toBe(missing);
       await rejection(store.size(missing), BlobNotFound);
+      await rejection(readBlobFully(store, missing, { maxBytes: 10 }), BlobNotFound);
       expect(await store.has(missing)).toBe(false);
       expect(await store.delete(missing)).toBe(false);
     });
 
-    it('refuses ids that are not a lowercase sha256', async () => {
-      for (const bad of [
-        '../../etc/passwd',
-        'ABC',
-        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85',
-      ]) {
-        await expect(store.get(bad)).rejects.toBeInstanceOf(BlobIdInvalid);
+    it('refuses ids that are not a lowercase sha256, so none can become a path or subject', async () => {
+      for (const bad of ['../../etc/passwd', 'ABC', EMPTY_SHA256.toUpperCase(), EMPTY_SHA256.slice(1), '']) {
+        expect((await rejection(store.get(bad), BlobIdInvalid)).code).toBe('BLOB_ID_INVALID');
         await expect(store.has(bad)).rejects.toBeInstanceOf(BlobIdInvalid);
+        await expect(store.delete(bad)).rejects.toBeInstanceOf(BlobIdInvalid);
       }
     });
 
@@ -171,6 +146,7 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStoreUnd
     it('refuses a body over maxBytes with BlobTooLarge, keeping nothing, and takes one of exactly maxBytes', async () => {
       const source = Readable.from([randomBytes(40_000), randomBytes(40_000)]);
       const error = await rejection(store.put(source, { maxBytes: 50_000 }), BlobTooLarge);
+      expect(error.code).toBe('BLOB_TOO_LARGE');
       expect(error.limit).toBe(50_000);
       expect(source.destroyed).toBe(true);
       expect(await subject.listing()).toEqual([]);
@@ -209,7 +185,9 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStoreUnd
       const body = randomBytes(70_000);
       const { sha256: id } = await store.put(Readable.from([body]));
       expect((await readBlobFully(store, id, { maxBytes: 70_000 })).equals(body)).toBe(true);
-      await rejection(readBlobFully(store, id, { maxBytes: 69_999 }), BlobTooLarge);
+      const error = await rejection(readBlobFully(store, id, { maxBytes: 69_999 }), BlobTooLarge);
+      expect(error.sha256).toBe(id);
+      expect(error.retryable).toBe(false);
     });
 
     it('stops a reader that leaves early without breaking later reads', async () => {

@@ -1,54 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server.js';
-import { TokenRegistry } from '../../src/api/tokens/token-registry.js';
 import { LocalBlobStore } from '../../src/store/blob/local-blob-store.js';
 import { tempDir } from '../support/temp-dir.js';
-import { eventually, startTestEngine, writtenFiles, type TestEngine } from './support/engine.js';
+import { apiBindings, apiFolders, startApiEngine, type ApiTestEngine } from './api-support.js';
+import { eventually, writtenFiles, type TestEngine } from './support/engine.js';
 
 const root = tempDir('api-metrics');
 const dir = join(root.path, 'engine');
-const inbox = join(dir, 'inbox');
-const badbox = join(dir, 'badbox');
-const outbox = join(dir, 'outbox');
+const { inbox, badbox, outbox } = apiFolders(dir);
 
-const bindings = {
-  receiveLocations: [
-    { name: 'inbox', receivePort: 'orders', adapter: 'file', config: { folder: inbox, mask: '*', pollIntervalMs: 50 } },
-    {
-      name: 'badbox',
-      receivePort: 'rejects',
-      adapter: 'file',
-      config: { folder: badbox, mask: '*', pollIntervalMs: 50 },
-    },
-  ],
-  sendPorts: [
-    {
-      name: 'outbox',
-      adapter: 'file',
-      config: { folder: outbox, fileName: '%SourceFileName%', createFolder: true },
-      filter: "BTS.ReceivePortName == 'orders'",
-    },
-    {
-      name: 'journal',
-      adapter: 'file',
-      config: { folder: outbox, fileName: 'journal.log', createFolder: true, ifExists: 'append' },
-      filter: "BTS.ReceivePortName == 'orders'",
-      ordered: { onFailure: 'stop' },
-    },
-    {
-      name: 'broken',
-      adapter: 'file',
-      config: { folder: join(dir, 'missing'), fileName: '%SourceFileName%', createFolder: false },
-      filter: "BTS.ReceivePortName == 'rejects'",
-      retry: { count: 1, intervalMs: 50 },
-    },
-  ],
-};
-
+let api: ApiTestEngine | undefined;
 let engine: TestEngine;
 let app: FastifyInstance;
 let token: string;
@@ -74,24 +39,14 @@ async function scrape(): Promise<string> {
 }
 
 beforeAll(async () => {
-  mkdirSync(inbox, { recursive: true });
-  mkdirSync(badbox, { recursive: true });
-  engine = await startTestEngine(dir, bindings, 'main', { operatorViews: true });
+  // retry count 1: the broken port's sends fail twice, then are suspended.
   // The API starts before any message: its counters count what happens from here on.
-  app = await buildApi({
-    store: engine.store,
-    blobs: await LocalBlobStore.open(join(dir, 'blobs')),
-    dataDir: dir,
-    feedViews: false,
-    checkAnswers: true,
-    log: false,
-  });
-  ({ token } = await new TokenRegistry(engine.store).issue('root', 'admin', 'user:test'));
+  api = await startApiEngine(dir, apiBindings(dir, 1));
+  ({ engine, app, admin: token } = api);
 }, 60_000);
 
 afterAll(async () => {
-  await app?.close();
-  await engine?.stop();
+  await api?.stop();
   root.cleanup();
 });
 

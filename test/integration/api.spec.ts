@@ -3,14 +3,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../src/api/server.js';
-import { TokenRegistry } from '../../src/api/tokens/token-registry.js';
 import { parseBindings } from '../../src/domain/config/index.js';
-import { LocalBlobStore } from '../../src/store/blob/local-blob-store.js';
 import { recordBindings } from '../../src/workers/record-config.js';
 import { SecretStore } from '../../src/workers/secrets/secret-store.js';
 import { tempDir } from '../support/temp-dir.js';
-import { eventually, startTestEngine, writtenFiles, type TestEngine } from './support/engine.js';
+import { apiBindings, apiFolders, startApiEngine, type ApiTestEngine } from './api-support.js';
+import { eventually, writtenFiles } from './support/engine.js';
 
 const anyString: unknown = expect.any(String);
 function errorOf(r: { json<T>(): T }) {
@@ -22,48 +20,11 @@ function itemsOf<T = Record<string, unknown>>(r: { json<A>(): A }): T[] {
 
 const root = tempDir('api');
 const dir = join(root.path, 'engine');
-const inbox = join(dir, 'inbox');
-const badbox = join(dir, 'badbox');
-const outbox = join(dir, 'outbox');
-const broken = join(dir, 'broken');
-
-const bindings = {
-  receiveLocations: [
-    { name: 'inbox', receivePort: 'orders', adapter: 'file', config: { folder: inbox, mask: '*', pollIntervalMs: 50 } },
-    {
-      name: 'badbox',
-      receivePort: 'rejects',
-      adapter: 'file',
-      config: { folder: badbox, mask: '*', pollIntervalMs: 50 },
-    },
-  ],
-  sendPorts: [
-    {
-      name: 'outbox',
-      adapter: 'file',
-      config: { folder: outbox, fileName: '%SourceFileName%', createFolder: true },
-      filter: "BTS.ReceivePortName == 'orders'",
-    },
-    {
-      name: 'journal',
-      adapter: 'file',
-      config: { folder: outbox, fileName: 'journal.log', createFolder: true, ifExists: 'append' },
-      filter: "BTS.ReceivePortName == 'orders'",
-      ordered: { onFailure: 'stop' },
-    },
-    {
-      name: 'broken',
-      adapter: 'file',
-      // The folder does not exist and may not be created: every send fails until it is made.
-      config: { folder: broken, fileName: '%SourceFileName%', createFolder: false },
-      filter: "BTS.ReceivePortName == 'rejects'",
-      retry: { count: 0, intervalMs: 50 },
-    },
-  ],
-};
+const { inbox, badbox, outbox, broken } = apiFolders(dir);
+const bindings = apiBindings(dir, 0);
 
 const secretValue = `s3cret-${randomBytes(12).toString('hex')}`;
-let engine: TestEngine;
+let api: ApiTestEngine | undefined;
 let app: FastifyInstance;
 let logs = '';
 const answers: string[] = [];
@@ -93,23 +54,13 @@ async function messagesOf(c: Client, query: string): Promise<{ messageId: string
 }
 
 beforeAll(async () => {
-  mkdirSync(inbox, { recursive: true });
-  mkdirSync(badbox, { recursive: true });
-  engine = await startTestEngine(dir, bindings, 'main', { operatorViews: true });
-  // As `signalbox start` does: the configuration it runs is recorded, with who brought it.
-  await recordBindings(engine.store, parseBindings(bindings), 'user:test');
-  const blobs = await LocalBlobStore.open(join(dir, 'blobs'));
-  const secrets = await SecretStore.open({ store: engine.store, dataDir: dir, masterKey: randomBytes(32) });
-  app = await buildApi({
-    store: engine.store,
-    blobs,
-    dataDir: dir,
-    secrets,
-    feedViews: false,
-    checkAnswers: true,
-    log: { level: 'debug', stream: { write: (line: string) => void (logs += line) } },
+  api = await startApiEngine(dir, bindings, async (engine) => {
+    // As `signalbox start` does: the configuration it runs is recorded, with who brought it.
+    await recordBindings(engine.store, parseBindings(bindings), 'user:test');
+    const secrets = await SecretStore.open({ store: engine.store, dataDir: dir, masterKey: randomBytes(32) });
+    return { secrets, log: { level: 'debug', stream: { write: (line: string) => void (logs += line) } } };
   });
-  ({ token: admin } = await new TokenRegistry(engine.store).issue('root', 'admin', 'user:test'));
+  ({ app, admin } = api);
   const root = client(admin);
   const operator = (await root.post('/api/v1/tokens', { name: 'ops', role: 'operator' })).json<{ token: string }>();
   const viewer = (await root.post('/api/v1/tokens', { name: 'watcher', role: 'viewer' })).json<{ token: string }>();
@@ -117,8 +68,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await app?.close();
-  await engine?.stop();
+  await api?.stop();
   root.cleanup();
 });
 

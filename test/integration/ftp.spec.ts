@@ -6,7 +6,7 @@ import { defaultRegistry } from '../../src/adapters/index.js';
 import { ftpReceiveConfigSchema } from '../../src/adapters/ftp/config.js';
 import { FtpConnector } from '../../src/adapters/ftp/connection.js';
 import { giveToFtpUser, startPureFtpd, type PureFtpdServer } from '../support/pure-ftpd.js';
-import { remoteFileScenarios, type RemoteServer } from '../support/remote-file-scenarios.js';
+import { remoteFileScenarios, statOver, type RemoteServer } from '../support/remote-file-scenarios.js';
 import { staticSecrets } from '../support/secrets.js';
 
 const secrets = staticSecrets({ 'ftp-password': 'secret', wrong: 'not-the-password' });
@@ -31,17 +31,11 @@ function fixture(ftpd: PureFtpdServer, tls: boolean): RemoteServer {
       return { remote: `/${name}`, local };
     },
     localOf,
-    async stat(path) {
-      const config = ftpReceiveConfigSchema.parse({ ...connection, folder: '/' });
-      const ops = await new FtpConnector(config, secrets).connect();
-      try {
-        const stat = await ops.stat(path);
-        if (!stat) throw new Error(`${path} is not on the server`);
-        return stat;
-      } finally {
-        await ops.close();
-      }
-    },
+    stat: (path) =>
+      statOver(
+        () => new FtpConnector(ftpReceiveConfigSchema.parse({ ...connection, folder: '/' }), secrets).connect(),
+        path,
+      ),
     stop: () => ftpd.stop(),
   };
 }

@@ -1,20 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { makeTestCertificate, type TestCertificate } from '../../bench/support/test-certificate.js';
 import type { SecretResolver } from '../../src/adapters/secrets.js';
-import { defaultRegistry } from '../../src/adapters/index.js';
-import { LocalWorkQueue } from '../../src/bus/local/index.js';
-import { parseBindings } from '../../src/domain/config/index.js';
-import { openViewDatabase } from '../../src/projections/view-database.js';
-import { LocalBlobStore } from '../../src/store/blob/local-blob-store.js';
-import type { EventStore, RecordedEvent } from '../../src/store/event-store.js';
-import { SqliteEventStore } from '../../src/store/sqlite/index.js';
-import { HostRuntime } from '../../src/workers/host-runtime.js';
-import { newInstanceIdentity } from '../../src/workers/host-instance.js';
-import { silentLogger } from '../../src/workers/logger.js';
+import type { EventStore } from '../../src/store/event-store.js';
+import type { SqliteEventStore } from '../../src/store/sqlite/index.js';
+import { startTestEngine, type TestEngine } from './support/engine.js';
 
 /*
  * What the HTTP adapter's integration tests share: an engine whose store and secrets a test can
@@ -22,53 +13,14 @@ import { silentLogger } from '../../src/workers/logger.js';
  * and certificates made with openssl at test time.
  */
 
-export interface HttpTestEngine {
-  readonly store: EventStore;
-  readonly blobs: LocalBlobStore;
-  stop(): Promise<void>;
-  messageEvents(): Promise<RecordedEvent[]>;
-}
+export type HttpTestEngine = TestEngine<EventStore>;
 
-export async function startHttpEngine(
+export function startHttpEngine(
   dir: string,
   bindings: unknown,
   options: { secrets?: SecretResolver; wrapStore?: (store: SqliteEventStore) => EventStore } = {},
 ): Promise<HttpTestEngine> {
-  mkdirSync(dir, { recursive: true });
-  const sqlite = new SqliteEventStore(join(dir, 'signalbox.db'));
-  const store = options.wrapStore ? options.wrapStore(sqlite) : sqlite;
-  const blobs = await LocalBlobStore.open(join(dir, 'blobs'));
-  const queue = new LocalWorkQueue(join(dir, 'work.db'), { ackWaitMs: 5_000 });
-  const views = openViewDatabase(join(dir, 'views-main.db'));
-  const runtime = new HostRuntime({
-    bindings: parseBindings(bindings),
-    registry: defaultRegistry(),
-    store,
-    blobs,
-    queue,
-    views,
-    identity: newInstanceIdentity('default'),
-    logger: silentLogger,
-    leaseTtlMs: 600,
-    ackWaitMs: 5_000,
-    ...(options.secrets ? { secrets: options.secrets } : {}),
-  });
-  runtime.start();
-  return {
-    store,
-    blobs,
-    async stop() {
-      await runtime.stop();
-      await queue.close();
-      views.close();
-      await sqlite.close();
-    },
-    async messageEvents() {
-      const out: RecordedEvent[] = [];
-      for await (const event of sqlite.readAll({ filter: { streamPrefixes: ['message-'] } })) out.push(event);
-      return out;
-    },
-  };
+  return startTestEngine<EventStore>(dir, bindings, 'main', options);
 }
 
 /** Polls until the URL's listener accepts a request (any answer counts). */
@@ -153,38 +105,9 @@ function peerOf(request: IncomingMessage): { peer?: string } {
   return typeof cn === 'string' && cn.length > 0 ? { peer: cn } : {};
 }
 
-export interface Certificate {
-  readonly cert: string;
-  readonly key: string;
-}
+export type Certificate = TestCertificate;
 
-/** A self-signed certificate for 127.0.0.1, made with openssl now (its own CA). */
+/** A self-signed certificate for 127.0.0.1, made with openssl now (its own CA), named `name`. */
 export function selfSigned(dir: string, name: string): Certificate {
-  mkdirSync(dir, { recursive: true });
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.crt`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+  return makeTestCertificate(dir, name);
 }

@@ -7,7 +7,7 @@ import { PermanentAdapterError } from '../../src/adapters/errors.js';
 import { sftpReceiveConfigSchema } from '../../src/adapters/sftp/config.js';
 import { SftpConnector } from '../../src/adapters/sftp/connection.js';
 import type { SecretResolver } from '../../src/adapters/secrets.js';
-import { remoteFileScenarios, type RemoteServer } from '../support/remote-file-scenarios.js';
+import { remoteFileScenarios, statOver, type RemoteServer } from '../support/remote-file-scenarios.js';
 import { staticSecrets } from '../support/secrets.js';
 import { startSshd, type SshdServer } from '../support/sshd.js';
 
@@ -32,17 +32,11 @@ function fixture(sshd: SshdServer): RemoteServer {
       return { remote: name, local };
     },
     localOf,
-    async stat(path) {
-      const config = sftpReceiveConfigSchema.parse({ ...connection, folder: '.' });
-      const ops = await new SftpConnector(config, secrets).connect();
-      try {
-        const stat = await ops.stat(path);
-        if (!stat) throw new Error(`${path} is not on the server`);
-        return stat;
-      } finally {
-        await ops.close();
-      }
-    },
+    stat: (path) =>
+      statOver(
+        () => new SftpConnector(sftpReceiveConfigSchema.parse({ ...connection, folder: '.' }), secrets).connect(),
+        path,
+      ),
     stop: () => sshd.stop(),
   };
 }

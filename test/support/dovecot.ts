@@ -1,4 +1,3 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -7,13 +6,15 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './nats-server.js';
+import { freePort, spawnServer, superviseServer, waitUntilReady } from '../../bench/support/server-process.js';
+import type { TestCertificate } from '../../bench/support/test-certificate.js';
+
+export { makeTestCertificate, type TestCertificate } from '../../bench/support/test-certificate.js';
 
 export interface DovecotTestServer {
   readonly host: string;
@@ -39,7 +40,6 @@ export interface DovecotTestServer {
 
 /** The unprivileged owner of the mail: Dovecot reads and writes the maildir as this uid. */
 const MAIL_UID = 65534;
-const STOP_TIMEOUT_MS = 5_000;
 const START_TIMEOUT_MS = 15_000;
 let delivered = 0;
 
@@ -94,39 +94,15 @@ export async function startDovecot(
     ].join('\n'),
   );
 
-  let child: ChildProcess | undefined;
-  const killOnExit = () => child?.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const start = async () => {
-    let output = '';
-    const spawned = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = spawned;
-    spawned.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    spawned.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const failed = new Promise<never>((_, reject) => {
-      spawned.once('error', reject);
-      spawned.once('exit', (code, signal) => reject(new Error(`dovecot exited (${code ?? signal}):\n${output}`)));
-    });
-    failed.catch(() => undefined);
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      if (await Promise.race([greets(port), failed])) return;
-      if (Date.now() > deadline) {
-        await stopProcess(spawned);
-        throw new Error(`dovecot did not greet on ${port} within ${START_TIMEOUT_MS} ms:\n${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
-
-  const stop = async () => {
-    if (child) await stopProcess(child);
-  };
-
-  await start();
+  const server = await superviseServer(
+    dir,
+    () => spawnServer('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')]),
+    (spawned) =>
+      waitUntilReady(spawned, `dovecot on port ${port}`, () => greets(port), {
+        timeoutMs: START_TIMEOUT_MS,
+        pollMs: 50,
+      }),
+  );
   return {
     host: '127.0.0.1',
     port,
@@ -146,13 +122,9 @@ export async function startDovecot(
     count() {
       return ['new', 'cur'].reduce((n, sub) => n + readdirSync(join(maildir, sub)).length, 0);
     },
-    stop,
-    start,
-    async dispose() {
-      await stop();
-      process.removeListener('exit', killOnExit);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
+    start: () => server.start(),
+    dispose: () => server.dispose(),
   };
 }
 
@@ -177,45 +149,4 @@ function greets(port: number): Promise<boolean> {
     socket.once('data', (data: Buffer) => done(data.toString().startsWith('+OK')));
     socket.once('error', () => done(false));
   });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await gone;
-  clearTimeout(timer);
-}
-
-export interface TestCertificate {
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** The certificate, PEM: what a client trusts as its CA (it is self-signed). */
-  readonly cert: string;
-  readonly key: string;
-}
-
-/** A self-signed certificate for 127.0.0.1 (openssl), in `folder`; readable by the servers' users. */
-export function makeTestCertificate(folder: string): TestCertificate {
-  const certFile = join(folder, 'cert.pem');
-  const keyFile = join(folder, 'key.pem');
-  const made = spawnSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2'].concat([
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]),
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-  chmodSync(folder, 0o755);
-  chmodSync(keyFile, 0o644);
-  return { certFile, keyFile, cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import type { QueueDefinition } from '../../src/adapters/mq/simulator/definitions.js';
 import { LineReader, mdFromWire, type Response, type WireMd } from '../../src/adapters/mq/simulator/protocol.js';
 import type { MqMd } from '../../src/adapters/mq/md.js';
+import { killAtExit, stopProcess } from '../../bench/support/server-process.js';
 import { tempDir } from './temp-dir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/adapters/mq/simulator/main.ts', import.meta.url));
-const STOP_TIMEOUT_MS = 5_000;
 const START_TIMEOUT_MS = 20_000;
 
 export interface QueueInfo {
@@ -65,8 +65,7 @@ export async function startMqiSimulator(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const release = killAtExit(() => [child]);
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -97,19 +96,10 @@ export async function startMqiSimulator(
     async stop() {
       admin.close();
       await stopProcess(child);
-      process.removeListener('exit', killOnExit);
+      release();
       dir.cleanup();
     },
   };
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await gone;
-  clearTimeout(timer);
 }
 
 async function adminClient(port: number): Promise<{ api: SimulatorAdmin; close(): void }> {

@@ -9,6 +9,7 @@ import { TransientAdapterError } from '../../src/adapters/errors.js';
 import { defaultRegistry } from '../../src/adapters/index.js';
 import type { SecretResolver } from '../../src/adapters/secrets.js';
 import { sourceKeyOf } from '../../src/adapters/remote-file/journal.js';
+import type { RemoteFileOperations, RemoteStat } from '../../src/adapters/remote-file/operations.js';
 import { workPath } from '../../src/adapters/remote-file/paths.js';
 import { streams } from '../../src/domain/streams.js';
 import type { RecordedEvent } from '../../src/store/event-store.js';
@@ -33,6 +34,18 @@ export interface RemoteServer {
   /** Size and mtime as the protocol gives them (at the server's time precision, not the disk's). */
   stat(remotePath: string): Promise<{ size: number; mtimeMs: number }>;
   stop(): Promise<void>;
+}
+
+/** `RemoteServer.stat` for a protocol: one fresh connection per call, failing when nothing is there. */
+export async function statOver(connect: () => Promise<RemoteFileOperations>, path: string): Promise<RemoteStat> {
+  const ops = await connect();
+  try {
+    const stat = await ops.stat(path);
+    if (!stat) throw new Error(`${path} is not on the server`);
+    return stat;
+  } finally {
+    await ops.close();
+  }
 }
 
 /** Names a receiver must take as they are, and a send must never let out of its folder. */

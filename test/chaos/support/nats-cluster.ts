@@ -1,11 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { projectRoot } from '../../../bench/support/cli-worker.js';
-import { freePort } from '../../support/nats-server.js';
+import {
+  freePort,
+  killAtExit,
+  spawnServer,
+  stopProcess,
+  waitForPort,
+  type ServerProcess,
+} from '../../../bench/support/server-process.js';
 
 /** The cluster configuration files the deployment uses, one per node. */
 export const clusterConfigFiles = [1, 2, 3].map((i) => join(projectRoot, 'infra', 'nats', `nats-${i}.conf`));
@@ -24,28 +29,9 @@ export interface NatsTestCluster {
   stop(): Promise<void>;
 }
 
-const STOP_TIMEOUT_MS = 5_000;
 const START_TIMEOUT_MS = 20_000;
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await gone;
-  clearTimeout(timer);
-}
+export { stopProcess as stopChild } from '../../../bench/support/server-process.js';
 
 /**
  * Starts the three nodes of `infra/nats/` on 127.0.0.1, each from its own file unchanged: the
@@ -58,22 +44,19 @@ export async function startNatsCluster(label = 'cluster'): Promise<NatsTestClust
   const clientPorts = [await freePort(), await freePort(), await freePort()];
   const routePorts = [await freePort(), await freePort(), await freePort()];
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
-  const children: ChildProcess[] = [];
-  const outputs: string[] = ['', '', ''];
-  const killAll = () => children.forEach((c) => c.kill('SIGKILL'));
-  process.once('exit', killAll);
+  const servers: ServerProcess[] = [];
+  const release = killAtExit(() => servers.map((s) => s.child));
 
   const stop = async () => {
-    await Promise.all(children.map((c) => stopChild(c)));
-    process.removeListener('exit', killAll);
+    await Promise.all(servers.map((s) => stopProcess(s.child)));
+    release();
     rmSync(root, { recursive: true, force: true });
   };
 
   try {
     clusterConfigFiles.forEach((file, i) => {
-      const child = spawn(
-        'nats-server',
-        [
+      servers.push(
+        spawnServer('nats-server', [
           '-c',
           file,
           '-a',
@@ -88,23 +71,15 @@ export async function startNatsCluster(label = 'cluster'): Promise<NatsTestClust
           `nats://127.0.0.1:${routePorts[i]}`,
           '--routes',
           routes,
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        ]),
       );
-      child.stdout?.on('data', (chunk: Buffer) => (outputs[i] += chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => (outputs[i] += chunk.toString()));
-      children.push(child);
     });
+    // All three are spawned before any is waited for: a node's routes need the others.
     const deadline = Date.now() + START_TIMEOUT_MS;
-    for (const [i, port] of clientPorts.entries()) {
-      while (!(await accepts(port))) {
-        if (children[i]!.exitCode !== null) throw new Error(`nats-${i + 1} exited:\n${outputs[i]}`);
-        if (Date.now() > deadline) throw new Error(`nats-${i + 1} did not listen:\n${outputs[i]}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
     for (const [i, port] of clientPorts.entries())
-      await waitForJetStream(`nats://127.0.0.1:${port}`, deadline, outputs[i]!);
+      await waitForPort(servers[i]!, port, `nats-${i + 1}`, { timeoutMs: Math.max(0, deadline - Date.now()) });
+    for (const [i, port] of clientPorts.entries())
+      await waitForJetStream(`nats://127.0.0.1:${port}`, deadline, servers[i]!.output());
   } catch (error) {
     await stop();
     throw error;
@@ -112,7 +87,7 @@ export async function startNatsCluster(label = 'cluster'): Promise<NatsTestClust
   const nodes = clientPorts.map((port, i) => ({
     name: `nats-${i + 1}`,
     url: `nats://127.0.0.1:${port}`,
-    pid: children[i]!.pid!,
+    pid: servers[i]!.child.pid!,
   }));
   return { nodes, servers: nodes.map((n) => n.url).join(','), stop };
 }
