@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { WriteLock } from '../../store/sqlite/write-lock.js';
 import { WorkQueueMisconfigured } from '../errors.js';
 
 /** `SBWQ` in the SQLite header: tells a work queue file from an event store or a stranger. */
@@ -41,10 +42,17 @@ export function openWorkDatabase(file: string, options: WorkDatabaseOptions = {}
     throw new WorkQueueMisconfigured(`cannot open work queue ${file}: ${(error as Error).message}`, { cause: error });
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5_000}`);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    migrate(db, file);
+    // Opening beside running workers, whose queue traffic keeps the write lock busy: SQLite's busy
+    // handler sleeps in growing steps and can starve behind them (a restarted worker failed to
+    // start with "database is locked" under the remote-file kill test). Polling for the lock,
+    // as the event store's writer does, catches the gaps between their commits.
+    db.pragma('busy_timeout = 0');
+    new WriteLock(db, { timeoutMs: Math.max(busyTimeoutMs, 30_000) }).transaction(() => migrate(db, file));
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return db;
   } catch (error) {
     db.close();
@@ -55,25 +63,24 @@ export function openWorkDatabase(file: string, options: WorkDatabaseOptions = {}
   }
 }
 
+/** Runs inside the write lock the caller holds. */
 function migrate(db: Database.Database, file: string): void {
-  db.transaction(() => {
-    const applicationId = db.pragma('application_id', { simple: true }) as number;
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (applicationId !== APPLICATION_ID) {
-      const objects = db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number;
-      if (applicationId !== 0 || objects > 0) {
-        throw new WorkQueueMisconfigured(
-          `${file} is not a Signalbox work queue (application_id ${applicationId}, ${objects} schema objects)`,
-        );
-      }
-      db.pragma(`application_id = ${APPLICATION_ID}`);
-    }
-    if (version > migrations.length) {
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (applicationId !== APPLICATION_ID) {
+    const objects = db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number;
+    if (applicationId !== 0 || objects > 0) {
       throw new WorkQueueMisconfigured(
-        `${file} has work queue schema version ${version}, newer than this build knows (${migrations.length})`,
+        `${file} is not a Signalbox work queue (application_id ${applicationId}, ${objects} schema objects)`,
       );
     }
-    for (let v = version; v < migrations.length; v++) db.exec(migrations[v]!);
-    db.pragma(`user_version = ${migrations.length}`);
-  }).immediate();
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+  }
+  if (version > migrations.length) {
+    throw new WorkQueueMisconfigured(
+      `${file} has work queue schema version ${version}, newer than this build knows (${migrations.length})`,
+    );
+  }
+  for (let v = version; v < migrations.length; v++) db.exec(migrations[v]!);
+  db.pragma(`user_version = ${migrations.length}`);
 }

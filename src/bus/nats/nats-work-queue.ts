@@ -8,6 +8,7 @@ import {
   type JetStreamManager,
   type JsMsg,
   type NatsConnection,
+  type ClusterInfo,
 } from 'nats';
 import { reconnectDelayMs } from '../backoff.js';
 import { Capacity, type Slots } from '../capacity.js';
@@ -263,8 +264,9 @@ export class NatsWorkQueue implements WorkQueue {
       if (signal.aborted) return;
       let answers: boolean;
       try {
-        await this.jsm.streams.info(this.options.stream);
-        answers = true;
+        // A stream leader cut off from its replicas still answers from its own state: the stream
+        // works only while the leader sees a majority of its group current.
+        answers = hasQuorum((await this.jsm.streams.info(this.options.stream)).cluster);
       } catch (error) {
         // An error the server sent (stream not found, …) is an answer; a timeout or 503 is not.
         answers = answeredByServer(error);
@@ -296,4 +298,14 @@ function giveBack(batch: ConsumerMessages, messages: AsyncIterator<JsMsg>): void
       // The pull failed or the connection closed: the server redelivers after the ack wait.
     }
   })();
+}
+
+/** Whether a stream's Raft group has a leader and a majority of its members current. */
+export function hasQuorum(cluster: ClusterInfo | undefined): boolean {
+  // A stream on a single server (no cluster) has nobody to lose.
+  if (!cluster) return true;
+  if (!cluster.leader) return false;
+  const replicas = cluster.replicas ?? [];
+  const current = replicas.filter((peer) => peer.current && !peer.offline).length;
+  return (current + 1) * 2 > replicas.length + 1;
 }
