@@ -4,7 +4,7 @@ import type { EventFilter, EventStore, RecordedEvent } from '../store/event-stor
 import { matchesFilter } from '../store/event-filter.js';
 import { quoteIdentifier as quote, viewChecksum } from './checksum.js';
 import { readPages } from './read-pages.js';
-import { readCheckpoint, type Projection } from './runner.js';
+import { batchWriter, readCheckpoint, type Projection } from './runner.js';
 
 export interface RebuildProgress {
   readonly position: bigint;
@@ -79,7 +79,11 @@ export async function rebuildViews(
   // The default 2 MB page cache is far smaller than a large view's B-trees: every insert would
   // read pages back from the OS. 256 MB keeps the hot part of the indexes in memory.
   fresh.pragma('cache_size = -262144');
-  for (const projection of projections) (projection.setupRebuild ?? projection.setup).call(projection, fresh);
+  // The copies are made as the live tables are, without their secondary indexes: the swap then
+  // moves rows page by page (SQLite's transfer of a \`SELECT *\` between equal tables) and builds
+  // each index once, by one sort.
+  const schema = liveSchema(projections);
+  for (const entry of schema.filter((e) => e.type === 'table')) fresh.exec(entry.sql);
   const started = performance.now();
   const counts = new Map(projections.map((p) => [p.name, 0]));
   const filter = unionFilter(projections);
@@ -88,15 +92,18 @@ export async function rebuildViews(
   let events = 0;
   const timing = { checksumMs: 0, readMs: 0, applyMs: 0, swapMs: 0 };
 
+  // The side file is this rebuild's alone: its writers keep rows in memory from page to page.
+  const writers = projections.map((p) => batchWriter(p, fresh, { exclusive: true }));
   const pass = async (target: bigint) => {
     const apply = fresh.transaction((page: readonly RecordedEvent[]) => {
       for (const event of page) {
-        for (const projection of projections) {
-          if (!matchesFilter(event, projection.filter)) continue;
-          projection.apply(fresh, event);
+        projections.forEach((projection, i) => {
+          if (!matchesFilter(event, projection.filter)) return;
+          writers[i]!.apply(event);
           counts.set(projection.name, counts.get(projection.name)! + 1);
-        }
+        });
       }
+      for (const writer of writers) writer.flush();
     });
     const pages = readPages(store, {
       after: position,
@@ -124,7 +131,7 @@ export async function rebuildViews(
     await pass(await store.headPosition());
     for (;;) {
       const swapStarted = performance.now();
-      const views = trySwap(live, fresh, file, projections, position, timing);
+      const views = trySwap(live, fresh, file, projections, schema, position, timing);
       timing.swapMs += performance.now() - swapStarted;
       if (views) {
         return {
@@ -160,6 +167,7 @@ function trySwap(
   fresh: Database.Database,
   file: string,
   projections: readonly Projection[],
+  schema: readonly SchemaEntry[],
   position: bigint,
   timing: { checksumMs: number },
 ): Omit<RebuiltView, 'events'>[] | undefined {
@@ -173,27 +181,10 @@ function trySwap(
   };
   const rebuilt = timed(() => projections.map((p) => viewChecksum(fresh, p)));
   const tables = projections.flatMap((p) => p.tables);
-  const schema = liveSchema(projections);
-  // A side table made without its key (`setupRebuild`) is sorted on the way in; of rows with
-  // equal keys the first written is kept, as `ON CONFLICT DO NOTHING` keeps it in a followed view.
-  const unkeyed = new Set(
-    (
-      fresh.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL").all() as {
-        name: string;
-        sql: string;
-      }[]
-    )
-      .filter((t) => !/without\s+rowid/i.test(t.sql))
-      .map((t) => t.name),
+  // Equal tables and a bare `SELECT *`: SQLite copies the rows as they are stored, in key order.
+  const copy = tables.map(
+    (table) => `INSERT INTO main.${quote(table.name)} SELECT * FROM rebuilt.${quote(table.name)}`,
   );
-  const copy = tables.map((table) => {
-    const columns = (fresh.prepare(`PRAGMA table_info(${quote(table.name)})`).all() as { name: string }[])
-      .map((c) => quote(c.name))
-      .join(', ');
-    const order = [...table.key.map(quote), ...(unkeyed.has(table.name) ? ['rowid'] : [])].join(', ');
-    return `INSERT OR IGNORE INTO main.${quote(table.name)} (${columns})
-      SELECT ${columns} FROM rebuilt.${quote(table.name)} ORDER BY ${order}`;
-  });
   live.prepare('ATTACH DATABASE ? AS rebuilt').run(file);
   try {
     return live
@@ -204,8 +195,8 @@ function trySwap(
           projections.map((p, i) => (livePositions[i] === position ? viewChecksum(live, p).checksum : undefined)),
         );
         for (const table of tables) live.exec(`DROP TABLE IF EXISTS main.${quote(table.name)}`);
-        // Tables, then their rows in key order, then the indexes: one sort per index instead of
-        // a B-tree insert per row.
+        // Tables, then their rows, then the indexes: one sort per index instead of a B-tree
+        // insert per row.
         for (const entry of schema.filter((e) => e.type === 'table')) live.exec(entry.sql);
         for (const sql of copy) live.exec(sql);
         for (const entry of schema.filter((e) => e.type !== 'table')) live.exec(entry.sql);
@@ -226,8 +217,13 @@ function trySwap(
   }
 }
 
+interface SchemaEntry {
+  readonly type: string;
+  readonly sql: string;
+}
+
 /** The tables and indexes of the views as `setup` makes them, tables first. */
-function liveSchema(projections: readonly Projection[]): { type: string; sql: string }[] {
+function liveSchema(projections: readonly Projection[]): SchemaEntry[] {
   const shape = new Database(':memory:');
   try {
     for (const projection of projections) projection.setup(shape);
@@ -237,7 +233,7 @@ function liveSchema(projections: readonly Projection[]): { type: string; sql: st
         `SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})
          ORDER BY type = 'index', name`,
       )
-      .all(...names) as { type: string; sql: string }[];
+      .all(...names) as SchemaEntry[];
   } finally {
     shape.close();
   }

@@ -18,14 +18,32 @@ export interface Projection {
   readonly tables: readonly ViewTable[];
   /** Creates the view's tables if missing. */
   setup(db: Database.Database): void;
-  /**
-   * Creates the tables in a rebuild's side file, where rows are only added in bulk: without the
-   * secondary indexes `apply` does not use, and a table `apply` only inserts into may lack its
-   * key (the rebuild's swap copies every table in key order into the form `setup` makes, keeping
-   * the first row of equal keys, and builds the indexes after). Default: `setup`.
-   */
-  setupRebuild?(db: Database.Database): void;
   apply(db: Database.Database, event: RecordedEvent): void;
+  /**
+   * Applies many events inside one transaction of the caller's, keeping changed rows in memory
+   * and writing each once on `flush` instead of once per event. Default: `apply`, event by event.
+   */
+  batchWriter?(db: Database.Database, options?: BatchWriterOptions): BatchWriter;
+}
+
+export interface BatchWriter {
+  apply(event: RecordedEvent): void;
+  /** Writes what the events applied since the last flush changed. */
+  flush(): void;
+}
+
+export interface BatchWriterOptions {
+  /**
+   * Only this writer changes the view's tables, which were empty when it began (a rebuild's side
+   * file): it may keep rows in memory between flushes and need not look for rows it never wrote.
+   */
+  readonly exclusive?: boolean;
+}
+
+/** The projection's batch writer, or one that applies event by event. */
+export function batchWriter(projection: Projection, db: Database.Database, options?: BatchWriterOptions): BatchWriter {
+  if (projection.batchWriter) return projection.batchWriter(db, options);
+  return { apply: (event) => projection.apply(db, event), flush: () => undefined };
 }
 
 export interface RunnerOptions {
@@ -169,11 +187,14 @@ export class ProjectionRunner {
     this.db
       .transaction(() => {
         const done = this.storedCheckpoint();
+        // Made inside the transaction: what it reads must be what this transaction sees.
+        const writer = batchWriter(this.projection, this.db);
         for (const event of batch) {
           if (event.position <= done) continue;
-          this.projection.apply(this.db, event);
+          writer.apply(event);
           applied++;
         }
+        writer.flush();
         if (last > done) this.saveCheckpoint.run(this.projection.name, Number(last));
       })
       .immediate();

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EventOf } from '../../domain/events/index.js';
 import type { RecordedEvent } from '../../store/event-store.js';
 import type { Projection } from '../runner.js';
-import { prepared } from './statements.js';
+import { insertRows, prepared } from './statements.js';
 
 /**
  * The context-property index: every promoted or written property of every message as received
@@ -16,45 +16,60 @@ export const propertiesView: Projection = {
   filter: { streamPrefixes: ['message-'], eventTypes: ['MessageReceived'] },
   tables: [{ name: 'context_properties', key: ['name', 'value', 'received_at', 'message_id'] }],
   setup(db) {
-    db.exec(propertiesTable(true));
-  },
-  // Rows are only inserted: a rebuild fills a plain table and the swap sorts it into the keyed one.
-  setupRebuild(db) {
-    db.exec(propertiesTable(false));
-  },
-  apply(db, event) {
-    if (event.type === 'MessageReceived') indexContext(db, event);
-  },
-};
-
-function propertiesTable(keyed: boolean): string {
-  const key = keyed ? '\n      PRIMARY KEY (name, value, received_at, message_id)' : '';
-  return `CREATE TABLE IF NOT EXISTS context_properties (
+    db.exec(`CREATE TABLE IF NOT EXISTS context_properties (
       name TEXT NOT NULL,
       value TEXT NOT NULL,            -- JSON: "abc", 1, true, null
       received_at INTEGER NOT NULL,   -- the message's receipt, ms since epoch
       message_id TEXT NOT NULL,
-      promoted INTEGER NOT NULL${keyed ? ',' : ' '}      -- 1 promoted (routable), 0 written${key}
-    )${keyed ? ' WITHOUT ROWID' : ''}`;
-}
+      promoted INTEGER NOT NULL,      -- 1 promoted (routable), 0 written
+      PRIMARY KEY (name, value, received_at, message_id)
+    ) WITHOUT ROWID`);
+  },
+  apply(db, event) {
+    if (event.type === 'MessageReceived') indexContext(db, event);
+  },
+  batchWriter(db, options) {
+    if (options?.exclusive !== true) return { apply: (event) => this.apply(db, event), flush: () => undefined };
+    // A rebuild's side file: the rows of a page go in many per statement.
+    let rows: PropertyRow[] = [];
+    return {
+      apply: (event) => {
+        if (event.type === 'MessageReceived') rows.push(...propertyRows(event));
+      },
+      flush: () => {
+        insertRows(db, INSERT_HEAD, 'ON CONFLICT DO NOTHING', rows);
+        rows = [];
+      },
+    };
+  },
+};
 
 /** The stored form of a property value: its JSON text, so that `1` and `"1"` differ. */
 export function propertyValueKey(value: string | number | boolean | null): string {
   return JSON.stringify(value);
 }
 
-const INSERT = `INSERT INTO context_properties (name, value, received_at, message_id, promoted) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT DO NOTHING`;
+const INSERT_HEAD = 'INSERT INTO context_properties (name, value, received_at, message_id, promoted) VALUES';
+const INSERT = `${INSERT_HEAD} (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
-/** One single-row INSERT per property: faster in SQLite than one multi-row INSERT per message. */
-function indexContext(db: Database.Database, event: RecordedEvent & EventOf<'MessageReceived'>): void {
+type PropertyRow = readonly [name: string, value: string, receivedAt: number, messageId: string, promoted: 0 | 1];
+
+/** The index rows of one receipt. */
+function propertyRows(event: RecordedEvent & EventOf<'MessageReceived'>): PropertyRow[] {
   const { messageId, context } = event.data;
   const at = event.recordedAt.getTime();
-  const insert = prepared(db, INSERT);
-  for (const name in context.promoted) insert.run(name, JSON.stringify(context.promoted[name]), at, messageId, 1);
+  const rows: PropertyRow[] = [];
+  for (const name in context.promoted) rows.push([name, JSON.stringify(context.promoted[name]), at, messageId, 1]);
   for (const name in context.written) {
     // A name lives in one of the two sets; should both hold it, the promoted one is indexed.
     if (!Object.hasOwn(context.promoted, name))
-      insert.run(name, JSON.stringify(context.written[name]), at, messageId, 0);
+      rows.push([name, JSON.stringify(context.written[name]), at, messageId, 0]);
   }
+  return rows;
+}
+
+/** One single-row INSERT per property: with the key to check, faster than one multi-row INSERT per message. */
+function indexContext(db: Database.Database, event: RecordedEvent & EventOf<'MessageReceived'>): void {
+  const insert = prepared(db, INSERT);
+  for (const row of propertyRows(event)) insert.run(row);
 }

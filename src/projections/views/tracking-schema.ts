@@ -51,26 +51,7 @@ export const flowSteps = [
 ] as const;
 export type FlowStep = (typeof flowSteps)[number];
 
-/**
- * The flow timeline; `apply` only inserts into it, so a rebuild's side file holds it without its
- * key (`keyed` false) and the swap sorts it into the keyed form.
- */
-function trackingFlowTable(keyed: boolean): string {
-  const key = keyed ? '\n  PRIMARY KEY (message_id, position, seq)' : '';
-  return `CREATE TABLE IF NOT EXISTS tracking_flow (
-  message_id TEXT NOT NULL,
-  position INTEGER NOT NULL,           -- of the event
-  seq INTEGER NOT NULL,                -- the step's place among those of one event
-  at INTEGER NOT NULL,
-  step TEXT NOT NULL,                  -- see FlowStep
-  port TEXT,
-  detail TEXT${keyed ? ',' : ' '}                         -- JSON${key}
-)${keyed ? ' WITHOUT ROWID' : ''};`;
-}
-
-function trackingTables(keyed: boolean): string {
-  const flowTable = trackingFlowTable(keyed);
-  return `
+const trackingTables = `
 CREATE TABLE IF NOT EXISTS tracking_messages (
   message_id TEXT NOT NULL PRIMARY KEY,
   status TEXT NOT NULL,                -- see TrackingStatus
@@ -114,7 +95,16 @@ CREATE TABLE IF NOT EXISTS tracking_ports (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (message_id, port)
 ) WITHOUT ROWID;
-${flowTable}
+CREATE TABLE IF NOT EXISTS tracking_flow (
+  message_id TEXT NOT NULL,
+  position INTEGER NOT NULL,           -- of the event
+  seq INTEGER NOT NULL,                -- the step's place among those of one event
+  at INTEGER NOT NULL,
+  step TEXT NOT NULL,                  -- see FlowStep
+  port TEXT,
+  detail TEXT,                         -- JSON
+  PRIMARY KEY (message_id, position, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tracking_port_counts (
   port TEXT NOT NULL PRIMARY KEY,
   routed INTEGER NOT NULL DEFAULT 0,   -- sends ever routed to the port
@@ -125,7 +115,6 @@ CREATE TABLE IF NOT EXISTS tracking_port_counts (
   suspended INTEGER NOT NULL DEFAULT 0,
   terminated INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID`;
-}
 
 /** Indexes for the queries; `apply` reads rows by primary key only. */
 const trackingIndexes = `
@@ -135,90 +124,7 @@ CREATE INDEX IF NOT EXISTS tracking_messages_location ON tracking_messages(recei
 CREATE INDEX IF NOT EXISTS tracking_messages_replay_of ON tracking_messages(replay_of) WHERE replay_of IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tracking_ports_port ON tracking_ports(port, received_at);`;
 
-export const trackingSchema = `${trackingTables(true)};${trackingIndexes}`;
-
-/** A rebuild's side file: no secondary index, the flow table unkeyed (see `Projection.setupRebuild`). */
-export const trackingRebuildSchema = trackingTables(false);
-
-/** The new value of each column the status depends on, as SQL expressions. */
-function statusSql(stage: string, terminated: string, n: (status: PortStatus) => string): string {
-  return `CASE
-    WHEN ${terminated} = 1 THEN 'terminated'
-    WHEN ${stage} = 'route' THEN 'unroutable'
-    WHEN ${stage} IS NOT NULL THEN 'suspended'
-    WHEN ${n('suspended')} > 0 THEN 'suspended'
-    WHEN ${n('retrying')} > 0 THEN 'retrying'
-    WHEN ${n('sending')} > 0 THEN 'sending'
-    WHEN ${n('pending')} > 0 THEN 'routed'
-    WHEN ${n('sent')} + ${n('terminated')} = 0 THEN 'received'
-    WHEN ${n('terminated')} > 0 THEN 'terminated'
-    ELSE 'sent' END`;
-}
-
-const newStage = `(CASE WHEN @setStage = 1 THEN @stage ELSE suspended_stage END)`;
-const newTerminated = `max(terminated, @terminate)`;
-const newStatus = statusSql(newStage, newTerminated, (s) => `(n_${s} + @${s})`);
-
-/**
- * A change of the whole message (suspended before routing, unroutable, resumed, terminated): the
- * stage and the terminated flag change, sends may be added (`@pending`), and the status is
- * computed from the new values in the same UPDATE.
- */
-export const updateMessageSql = `UPDATE tracking_messages SET
-  ${portStatuses.map((s) => `n_${s} = n_${s} + @${s}`).join(',\n  ')},
-  suspended_stage = ${newStage},
-  terminated = ${newTerminated},
-  last_error_code = coalesce(@errorCode, last_error_code),
-  last_error_message = coalesce(@errorMessage, last_error_message),
-  status = ${newStatus},
-  completed_at = CASE WHEN ${newStatus} IN ('sent', 'terminated') THEN coalesce(completed_at, @at) ELSE NULL END,
-  updated_at = @at
-  WHERE message_id = @messageId`;
-
-export interface Transition {
-  /**
-   * The message row follows one send's move. Parameters: attempts to add, error code, error
-   * message (both null to keep the last error), time, time again, message id.
-   */
-  readonly message: string;
-  /** The port's counts row follows it. Parameter: the port. */
-  readonly counts: string;
-}
-
-const transitions = new Map<string, Transition>();
-
-/**
- * The statements for one send moving `from` → `to`, with the deltas written into the SQL, so
- * that the many sends of a busy engine bind a handful of parameters each and the status is
- * computed in the same UPDATE (the row is never read first). Made once per pair.
- */
-export function transition(from: PortStatus, to: PortStatus): Transition {
-  const name = `${from}>${to}`;
-  let found = transitions.get(name);
-  if (found) return found;
-  const delta = (s: PortStatus) => (s === to ? 1 : 0) - (s === from ? 1 : 0);
-  const changed = from === to ? [] : [from, to];
-  const status = statusSql('suspended_stage', 'terminated', (s) =>
-    delta(s) === 0 ? `n_${s}` : `(n_${s} + ${delta(s)})`,
-  );
-  const message = `UPDATE tracking_messages SET
-    ${changed.map((s) => `n_${s} = n_${s} + ${delta(s)}, `).join('')}attempts = attempts + ?,
-    last_error_code = coalesce(?, last_error_code),
-    last_error_message = coalesce(?, last_error_message),
-    status = ${status},
-    completed_at = CASE WHEN ${status} IN ('sent', 'terminated') THEN coalesce(completed_at, ?) ELSE NULL END,
-    updated_at = ?
-    WHERE message_id = ?`;
-  const counts =
-    from === to ? '' : `UPDATE tracking_port_counts SET ${from} = ${from} - 1, ${to} = ${to} + 1 WHERE port = ?`;
-  found = { message, counts };
-  transitions.set(name, found);
-  return found;
-}
-
-export type StatusDeltas = Record<PortStatus, number>;
-
-export const noDeltas: StatusDeltas = { pending: 0, sending: 0, retrying: 0, sent: 0, suspended: 0, terminated: 0 };
+export const trackingSchema = `${trackingTables};${trackingIndexes}`;
 
 export function isPortStatus(value: string): value is PortStatus {
   return (portStatuses as readonly string[]).includes(value);
