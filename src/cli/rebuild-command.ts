@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { operatorProjections, operatorViewsFile, requireView } from '../projections/operator-views.js';
 import { rebuildViews, type RebuildResult } from '../projections/rebuild.js';
 import { openViewDatabase } from '../projections/view-database.js';
@@ -9,6 +9,13 @@ import { openCommandStore, withStoreAccess, type StoreAccessOptions } from './st
 interface RebuildOptions extends StoreAccessOptions {
   json: boolean;
   name: string;
+  threads?: number;
+}
+
+function threadCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('a whole number from 1 to 8');
+  return n;
 }
 
 /**
@@ -22,6 +29,11 @@ export function rebuildCommand(): Command {
       .argument('[views...]', 'views to rebuild'),
   )
     .option('--name <name>', 'the instance whose open-sends view to rebuild', 'main')
+    .option(
+      '--threads <n>',
+      'threads that build the tracking and property views in slices (SQLite store; default: cores, at most 4)',
+      threadCount,
+    )
     .option('--json', 'print one JSON object', false)
     .action(async (names: string[], options: RebuildOptions) => {
       const chosen = names.length > 0 ? names.map(requireView) : operatorProjections;
@@ -42,6 +54,7 @@ export function rebuildCommand(): Command {
             results.push(
               await rebuildViews(store, db, group.views, {
                 onProgress: ({ position, head }) => bar.update(Number(position), Number(head)),
+                ...(options.threads === undefined ? {} : { threads: options.threads }),
               }),
             );
           } finally {
@@ -80,6 +93,7 @@ function print(results: readonly RebuildResult[], json: boolean): void {
         `${view.view}: ${view.events} events to position ${result.position}, checksum ${view.checksum.slice(0, 16)} ${compared}; ${rows}\n`,
       );
     }
-    process.stdout.write(`read ${result.events} events in ${result.seconds.toFixed(2)} s\n`);
+    const threads = result.threads > 0 ? ` (${result.threads} threads)` : '';
+    process.stdout.write(`read ${result.events} events in ${result.seconds.toFixed(2)} s${threads}\n`);
   }
 }

@@ -25,19 +25,24 @@ export function derivedColumns(db: Database.Database, table: ViewTable, schema =
 
 /**
  * Two views built from the same history have the same checksum, however they were built
- * (followed live, batch by batch, or rebuilt in one pass).
+ * (followed live, batch by batch, or rebuilt in one pass or in slices). `source` gives, per table,
+ * what to read its rows from (a subquery merging a rebuild's slices); default the table itself.
  */
-export function viewChecksum(db: Database.Database, projection: Projection, schema = 'main'): ViewChecksum {
+export function viewChecksum(
+  db: Database.Database,
+  projection: Projection,
+  schema = 'main',
+  source?: (table: ViewTable) => string,
+): ViewChecksum {
   const hash = createHash('sha256');
   const rows: Record<string, number> = {};
   for (const table of projection.tables) {
     const columns = derivedColumns(db, table, schema).map(quoteIdentifier).join(', ');
     const order = table.key.map(quoteIdentifier).join(', ');
+    const from = source?.(table) ?? `${quoteIdentifier(schema)}.${quoteIdentifier(table.name)}`;
     hash.update(`\u0000table ${table.name}\n`);
     let count = 0;
-    const statement = db
-      .prepare(`SELECT ${columns} FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table.name)} ORDER BY ${order}`)
-      .raw();
+    const statement = db.prepare(`SELECT ${columns} FROM ${from} ORDER BY ${order}`).raw();
     for (const row of statement.iterate() as Iterable<unknown[]>) {
       hash.update(encodeRow(row));
       count++;

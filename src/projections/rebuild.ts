@@ -1,10 +1,10 @@
-import { rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
-import type { EventFilter, EventStore, RecordedEvent } from '../store/event-store.js';
-import { matchesFilter } from '../store/event-filter.js';
-import { quoteIdentifier as quote, viewChecksum } from './checksum.js';
-import { readPages } from './read-pages.js';
-import { batchWriter, readCheckpoint, type Projection } from './runner.js';
+import { availableParallelism } from 'node:os';
+import type Database from 'better-sqlite3';
+import type { EventFilter, EventStore } from '../store/event-store.js';
+import { LocalBuild } from './rebuild-local.js';
+import { PartitionedBuild, type SideBuild } from './rebuild-partitions.js';
+import { liveSchema, trySwap, type SchemaEntry } from './rebuild-swap.js';
+import { readCheckpoint, type Projection } from './runner.js';
 
 export interface RebuildProgress {
   readonly position: bigint;
@@ -33,8 +33,10 @@ export interface RebuildResult {
   readonly seconds: number;
   /** Of that, the time spent computing the rebuilt and live checksums (verification, not rebuilding). */
   readonly checksumSeconds: number;
-  /** Where the rest went: reading and decoding, applying to the copies, swapping them in. */
-  readonly parts: { readonly readSeconds: number; readonly applySeconds: number; readonly swapSeconds: number };
+  /** Where the rest went: building the copies (reading, decoding, applying), swapping them in. */
+  readonly parts: { readonly buildSeconds: number; readonly swapSeconds: number };
+  /** Threads that built views in slices of the messages (0: all built in this thread). */
+  readonly threads: number;
   readonly views: readonly RebuiltView[];
 }
 
@@ -42,7 +44,16 @@ export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
   /** Events applied per transaction while rebuilding. Default 5,000. */
   readonly batchSize?: number;
+  /**
+   * Threads that build the views with `partition`, each a slice of the messages, when the store
+   * is a SQLite file. Default: the machine's cores, up to 4; at most 8. 1 builds everything in
+   * this thread.
+   */
+  readonly threads?: number;
 }
+
+/** SQLite attaches at most 10 files to a connection, and a merge attaches every slice. */
+const MAX_THREADS = 8;
 
 /** What the pass must read: everything any of the views reads. */
 function unionFilter(projections: readonly Projection[]): EventFilter | undefined {
@@ -56,11 +67,12 @@ function unionFilter(projections: readonly Projection[]): EventFilter | undefine
 }
 
 /**
- * Replays all history into fresh copies of views beside the live ones (one pass over the store
- * for all of them), then swaps them in, in one transaction of the live file: readers see the old
- * views or the new ones, never a mix. Engines may keep feeding the live views meanwhile: the swap
- * waits until the copies have caught up with the live checkpoints, under the live file's write
- * lock, so no event is lost or applied twice.
+ * Replays all history into fresh copies of views beside the live ones, then swaps them in, in one
+ * transaction of the live file: readers see the old views or the new ones, never a mix. Views
+ * with `partition` are built on several cores when the store is a SQLite file, each thread one
+ * slice of the messages in its own side file; the others in one pass of this thread. Engines may
+ * keep feeding the live views meanwhile: the swap waits until the copies have caught up with the
+ * live checkpoints, under the live file's write lock, so no event is lost or applied twice.
  */
 export async function rebuildViews(
   store: EventStore,
@@ -70,82 +82,92 @@ export async function rebuildViews(
 ): Promise<RebuildResult> {
   if (live.memory) throw new Error('rebuild needs a view file; an in-memory view is rebuilt by reopening it');
   for (const projection of projections) projection.setup(live);
-  const file = `${live.name}.rebuild`;
-  removeFiles(file);
-  const fresh = new Database(file);
-  // A half-built copy is thrown away after a crash, so it need not survive one.
-  fresh.pragma('journal_mode = OFF');
-  fresh.pragma('synchronous = OFF');
-  // The default 2 MB page cache is far smaller than a large view's B-trees: every insert would
-  // read pages back from the OS. 256 MB keeps the hot part of the indexes in memory.
-  fresh.pragma('cache_size = -262144');
-  // The copies are made as the live tables are, without their secondary indexes: the swap then
-  // moves rows page by page (SQLite's transfer of a \`SELECT *\` between equal tables) and builds
-  // each index once, by one sort.
-  const schema = liveSchema(projections);
-  for (const entry of schema.filter((e) => e.type === 'table')) fresh.exec(entry.sql);
   const started = performance.now();
-  const counts = new Map(projections.map((p) => [p.name, 0]));
-  const filter = unionFilter(projections);
-  const batchSize = options.batchSize ?? 5_000;
+  // The copies are made as the live tables are, without their secondary indexes: the swap then
+  // moves rows as stored (SQLite's transfer of a `SELECT *` between equal tables) and builds each
+  // index once, by one sort.
+  const schema = liveSchema(projections);
+  const pageSize = options.batchSize ?? 5_000;
+  const threads = Math.min(
+    MAX_THREADS,
+    Math.max(1, Math.floor(options.threads ?? Math.min(availableParallelism(), 4))),
+  );
+  const sliced = store.sqliteFile !== undefined && threads > 1 ? projections.filter((p) => p.partition) : [];
+  const whole = projections.filter((p) => !sliced.includes(p));
+  const sideFile = `${live.name}.rebuild`;
+  const sides: SideBuild[] = [];
+  const timing = { checksumMs: 0, buildMs: 0, swapMs: 0 };
   let position = 0n;
   let events = 0;
-  const timing = { checksumMs: 0, readMs: 0, applyMs: 0, swapMs: 0 };
+  let counts = new Map<string, number>();
 
-  // The side file is this rebuild's alone: its writers keep rows in memory from page to page.
-  const writers = projections.map((p) => batchWriter(p, fresh, { exclusive: true }));
   const pass = async (target: bigint) => {
-    const apply = fresh.transaction((page: readonly RecordedEvent[]) => {
-      for (const event of page) {
-        projections.forEach((projection, i) => {
-          if (!matchesFilter(event, projection.filter)) return;
-          writers[i]!.apply(event);
-          counts.set(projection.name, counts.get(projection.name)! + 1);
-        });
-      }
-      for (const writer of writers) writer.flush();
-    });
-    const pages = readPages(store, {
-      after: position,
-      upTo: target,
-      pageSize: batchSize,
-      ...(filter ? { filter } : {}),
-    });
-    let mark = performance.now();
-    for await (const page of pages) {
-      const read = performance.now();
-      timing.readMs += read - mark;
-      apply(page);
-      mark = performance.now();
-      timing.applyMs += mark - read;
-      events += page.length;
-      position = page[page.length - 1]!.position;
-      options.onProgress?.({ position, head: target });
-    }
-    // Whatever the filter left out up to the target has been seen too.
+    const began = performance.now();
+    const reached = sides.map(() => position);
+    const results = await Promise.all(
+      sides.map((side, i) =>
+        side.pass(position, target, (at) => {
+          reached[i] = at;
+          options.onProgress?.({ position: reached.reduce((min, p) => (p < min ? p : min)), head: target });
+        }),
+      ),
+    );
+    events += results.reduce((sum, r) => sum + r.events, 0);
+    counts = new Map(results.flatMap((r) => [...r.counts]));
+    // Whatever the filters left out up to the target has been seen too.
     position = target;
     options.onProgress?.({ position, head: target });
+    timing.buildMs += performance.now() - began;
   };
 
   try {
+    if (whole.length > 0) {
+      const filter = unionFilter(whole);
+      sides.push(
+        new LocalBuild(store, whole, {
+          sideFile,
+          tables: tablesOf(whole, schema),
+          indexes: indexesOf(whole, schema),
+          pageSize,
+          ...(filter ? { filter } : {}),
+        }),
+      );
+    }
+    if (sliced.length > 0) {
+      const filter = unionFilter(sliced);
+      sides.push(
+        new PartitionedBuild(sliced, {
+          storeFile: store.sqliteFile!,
+          sideFile,
+          threads,
+          tables: sliced.flatMap((p) => p.tables.map((t) => ({ ...t, ...schemaOf(schema, t.name) }))),
+          pageSize,
+          ...(filter ? { filter } : {}),
+        }),
+      );
+    }
     await pass(await store.headPosition());
     for (;;) {
       const swapStarted = performance.now();
-      const views = trySwap(live, fresh, file, projections, schema, position, timing);
+      await Promise.all(sides.map((side) => side.prepareSwap()));
+      const views = trySwap(live, sides, schema, position, timing);
       timing.swapMs += performance.now() - swapStarted;
       if (views) {
+        const order = new Map(projections.map((p, i) => [p.name, i]));
         return {
           position,
           events,
           seconds: (performance.now() - started) / 1000,
           checksumSeconds: timing.checksumMs / 1000,
           parts: {
-            readSeconds: timing.readMs / 1000,
-            applySeconds: timing.applyMs / 1000,
+            buildSeconds: timing.buildMs / 1000,
             // The checksums run inside the swap; they are counted apart.
             swapSeconds: (timing.swapMs - timing.checksumMs) / 1000,
           },
-          views: views.map((v) => ({ ...v, events: counts.get(v.view)! })),
+          threads: sliced.length > 0 ? threads : 0,
+          views: views
+            .map((v) => ({ ...v, events: counts.get(v.view) ?? 0 }))
+            .sort((a, b) => order.get(a.view)! - order.get(b.view)!),
         };
       }
       // A live view moved past the copies while they were built: catch the copies up to it.
@@ -157,88 +179,27 @@ export async function rebuildViews(
       );
     }
   } finally {
-    fresh.close();
-    removeFiles(file);
+    await Promise.allSettled(sides.map((side) => side.close()));
   }
 }
 
-function trySwap(
-  live: Database.Database,
-  fresh: Database.Database,
-  file: string,
-  projections: readonly Projection[],
-  schema: readonly SchemaEntry[],
-  position: bigint,
-  timing: { checksumMs: number },
-): Omit<RebuiltView, 'events'>[] | undefined {
-  const timed = <T>(work: () => T): T => {
-    const began = performance.now();
-    try {
-      return work();
-    } finally {
-      timing.checksumMs += performance.now() - began;
-    }
+/** A table's CREATE TABLE statement and its CREATE INDEX ones. */
+function schemaOf(schema: readonly SchemaEntry[], table: string): { sql: string; indexes: string[] } {
+  const entries = schema.filter((e) => e.table === table);
+  return {
+    sql: entries.find((e) => e.type === 'table')!.sql,
+    indexes: entries.filter((e) => e.type !== 'table').map((e) => e.sql),
   };
-  const rebuilt = timed(() => projections.map((p) => viewChecksum(fresh, p)));
-  const tables = projections.flatMap((p) => p.tables);
-  // Equal tables and a bare `SELECT *`: SQLite copies the rows as they are stored, in key order.
-  const copy = tables.map(
-    (table) => `INSERT INTO main.${quote(table.name)} SELECT * FROM rebuilt.${quote(table.name)}`,
-  );
-  live.prepare('ATTACH DATABASE ? AS rebuilt').run(file);
-  try {
-    return live
-      .transaction((): Omit<RebuiltView, 'events'>[] | undefined => {
-        const livePositions = projections.map((p) => readCheckpoint(live, p.name));
-        if (livePositions.some((at) => at > position)) return undefined;
-        const liveChecksums = timed(() =>
-          projections.map((p, i) => (livePositions[i] === position ? viewChecksum(live, p).checksum : undefined)),
-        );
-        for (const table of tables) live.exec(`DROP TABLE IF EXISTS main.${quote(table.name)}`);
-        // Tables, then their rows, then the indexes: one sort per index instead of a B-tree
-        // insert per row.
-        for (const entry of schema.filter((e) => e.type === 'table')) live.exec(entry.sql);
-        for (const sql of copy) live.exec(sql);
-        for (const entry of schema.filter((e) => e.type !== 'table')) live.exec(entry.sql);
-        const save = live.prepare(
-          'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
-        );
-        for (const projection of projections) save.run(projection.name, Number(position));
-        return projections.map((p, i) => ({
-          view: p.name,
-          checksum: rebuilt[i]!.checksum,
-          rows: rebuilt[i]!.rows,
-          ...(liveChecksums[i] ? { liveChecksum: liveChecksums[i] } : {}),
-        }));
-      })
-      .immediate();
-  } finally {
-    live.exec('DETACH DATABASE rebuilt');
-  }
 }
 
-interface SchemaEntry {
-  readonly type: string;
-  readonly sql: string;
+/** The CREATE TABLE statements of these views' tables. */
+function tablesOf(projections: readonly Projection[], schema: readonly SchemaEntry[]): string[] {
+  const names = new Set(projections.flatMap((p) => p.tables.map((t) => t.name)));
+  return schema.filter((e) => e.type === 'table' && names.has(e.table)).map((e) => e.sql);
 }
 
-/** The tables and indexes of the views as `setup` makes them, tables first. */
-function liveSchema(projections: readonly Projection[]): SchemaEntry[] {
-  const shape = new Database(':memory:');
-  try {
-    for (const projection of projections) projection.setup(shape);
-    const names = projections.flatMap((p) => p.tables.map((t) => t.name));
-    return shape
-      .prepare(
-        `SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})
-         ORDER BY type = 'index', name`,
-      )
-      .all(...names) as SchemaEntry[];
-  } finally {
-    shape.close();
-  }
-}
-
-function removeFiles(file: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+/** The CREATE INDEX statements of these views' tables. */
+function indexesOf(projections: readonly Projection[], schema: readonly SchemaEntry[]): string[] {
+  const names = new Set(projections.flatMap((p) => p.tables.map((t) => t.name)));
+  return schema.filter((e) => e.type !== 'table' && names.has(e.table)).map((e) => e.sql);
 }

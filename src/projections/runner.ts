@@ -9,6 +9,11 @@ export interface ViewTable {
   readonly key: readonly string[];
   /** Node-local bookkeeping not derived from events: left out of checksums, reset by a rebuild. */
   readonly localColumns?: readonly string[];
+  /**
+   * In a view rebuilt in slices, a row of this key may come from several slices: its other
+   * columns are counts, added up. Otherwise each row comes from the one slice of its message.
+   */
+  readonly additive?: boolean;
 }
 
 /** A view: its name, which events it reads, and how one event changes it (inside a transaction). */
@@ -24,12 +29,21 @@ export interface Projection {
    * and writing each once on `flush` instead of once per event. Default: `apply`, event by event.
    */
   batchWriter?(db: Database.Database, options?: BatchWriterOptions): BatchWriter;
+  /**
+   * The view's rows each belong to one message (or add up, `ViewTable.additive`) and its batch
+   * writer honours `owns`: a rebuild may then build it in slices of the messages, one thread
+   * each. `shared` names the event types in a message's stream that change other messages too
+   * (every slice reads them; events of other streams every slice reads anyway).
+   */
+  readonly partition?: { readonly shared: readonly string[] };
 }
 
 export interface BatchWriter {
   apply(event: RecordedEvent): void;
   /** Writes what the events applied since the last flush changed. */
   flush(): void;
+  /** Completes the tables once a rebuild's pass has applied its events, before they are read. */
+  finish?(): void;
 }
 
 export interface BatchWriterOptions {
@@ -38,6 +52,11 @@ export interface BatchWriterOptions {
    * file): it may keep rows in memory between flushes and need not look for rows it never wrote.
    */
   readonly exclusive?: boolean;
+  /**
+   * Keep only the rows of the messages this accepts (a view with `partition`, rebuilt by several
+   * threads, each one slice of the messages). Default: every message.
+   */
+  readonly owns?: (messageId: string) => boolean;
 }
 
 /** The projection's batch writer, or one that applies event by event. */

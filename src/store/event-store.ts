@@ -119,5 +119,10 @@ export interface EventStore {
    * without it are read through `readAll` (`src/projections/read-pages.ts`).
    */
   readAllPages?(options?: ReadPagesOptions): AsyncIterable<readonly RecordedEvent[]>;
+  /**
+   * The SQLite file holding the events, when the store is one: other threads may open it
+   * read-only, so a rebuild reads it in partitions on several cores.
+   */
+  readonly sqliteFile?: string;
   close(): Promise<void>;
 }

@@ -29,24 +29,23 @@ const ROWS_PER_INSERT = 50;
  * Inserts many rows with multi-row INSERTs of up to 50 rows: each call into SQLite has a fixed
  * cost, and one statement of 50 rows into a rebuild's side table is about 2.5 times faster than
  * 50 statements of one. `head` is the statement up to `VALUES` (`INSERT INTO t (a, b) VALUES`),
- * `tail` what follows the rows (`ON CONFLICT DO NOTHING`).
+ * `tail` what follows the rows (`ON CONFLICT DO NOTHING`); `values` holds the rows one after the
+ * other, `columns` values each (one flat array: no array per row to allocate and collect).
  */
 export function insertRows(
   db: Database.Database,
   head: string,
   tail: string,
-  rows: readonly (readonly unknown[])[],
+  columns: number,
+  values: readonly unknown[],
 ): void {
-  if (rows.length === 0) return;
-  const columns = rows[0]!.length;
-  const full = prepared(db, `${head} ${valueRows(ROWS_PER_INSERT, columns)} ${tail}`);
-  const params: unknown[] = [];
+  const chunk = ROWS_PER_INSERT * columns;
   let i = 0;
-  for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
-    params.length = 0;
-    for (let j = i; j < i + ROWS_PER_INSERT; j++) for (const value of rows[j]!) params.push(value);
-    full.run(params);
+  if (values.length >= chunk) {
+    const full = prepared(db, `${head} ${valueRows(ROWS_PER_INSERT, columns)} ${tail}`);
+    for (; i + chunk <= values.length; i += chunk) full.run(values.slice(i, i + chunk));
   }
+  if (i === values.length) return;
   const single = prepared(db, `${head} ${valueRows(1, columns)} ${tail}`);
-  for (; i < rows.length; i++) single.run(rows[i]);
+  for (; i < values.length; i += columns) single.run(values.slice(i, i + columns));
 }

@@ -1,7 +1,7 @@
 import type { EventOf } from '../../domain/events/index.js';
 import type { RecordedEvent } from '../../store/event-store.js';
 import { epochMs } from './statements.js';
-import type { FlowRow, MessageRow, PortRow, TrackingRowAccess } from './tracking-rows.js';
+import type { MessageRow, PortRow, TrackingRowAccess } from './tracking-rows.js';
 import { isPortStatus, type FlowStep, type PortStatus, type TrackingStatus } from './tracking-schema.js';
 
 type Event<T extends RecordedEvent['type']> = RecordedEvent & EventOf<T>;
@@ -116,7 +116,7 @@ function received(
 ): void {
   const d = event.data;
   // A message is received once; a repeated receipt (which the store never writes) changes nothing.
-  if (rows.message(d.messageId)) return;
+  if (!rows.owns(d.messageId) || rows.message(d.messageId)) return;
   const ports = [...new Set(d.routing.sendPorts)];
   rows.save('messages', {
     message_id: d.messageId,
@@ -373,8 +373,8 @@ export function statusOf(m: MessageRow): TrackingStatus {
 /** The steps one event adds to message timelines. */
 function flow(rows: TrackingRowAccess, event: RecordedEvent, at: number, steps: readonly Step[]): void {
   const position = Number(event.position);
-  steps.forEach(([messageId, step, port, detail], seq) => {
-    const row: FlowRow = [messageId, position, seq, at, step, port, detail === null ? null : JSON.stringify(detail)];
-    rows.flow(row);
-  });
+  for (let seq = 0; seq < steps.length; seq++) {
+    const [messageId, step, port, detail] = steps[seq]!;
+    rows.flow(messageId, position, seq, at, step, port, detail === null ? null : JSON.stringify(detail));
+  }
 }

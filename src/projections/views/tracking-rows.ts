@@ -51,18 +51,26 @@ export interface PortRow {
 /** A `tracking_port_counts` row: a port's sends by status. */
 export type PortCountsRow = { port: string; routed: number } & Record<PortStatus, number>;
 
-/** A `tracking_flow` row: message id, event position, step number within the event, time, step, port, detail JSON. */
-export type FlowRow = readonly [string, number, number, number, FlowStep, string | null, string | null];
-
 /** What the tracking reducer reads and changes: rows by key, each saved back once changed. */
 export interface TrackingRowAccess {
+  /** Whether this view keeps the message's rows (see `BatchWriterOptions.owns`). */
+  owns(messageId: string): boolean;
   message(messageId: string): MessageRow | undefined;
   port(messageId: string, port: string): PortRow | undefined;
   counts(port: string): PortCountsRow | undefined;
   save(table: 'messages', row: MessageRow): void;
   save(table: 'ports', row: PortRow): void;
   save(table: 'counts', row: PortCountsRow): void;
-  flow(row: FlowRow): void;
+  /** A step of a message's timeline: the event's position, the step's place among the event's, detail JSON. */
+  flow(
+    messageId: string,
+    position: number,
+    seq: number,
+    at: number,
+    step: FlowStep,
+    port: string | null,
+    detail: string | null,
+  ): void;
 }
 
 const messageColumns = [
@@ -122,6 +130,55 @@ const countsColumns = [
 
 const FLOW_INSERT = 'INSERT INTO tracking_flow (message_id, position, seq, at, step, port, detail) VALUES';
 
+/** A message row's values in `messageColumns` order, written out: faster than a map over the names. */
+function messageValues(r: MessageRow): unknown[] {
+  return [
+    r.message_id,
+    r.status,
+    r.receive_location,
+    r.receive_port,
+    r.adapter,
+    r.source_key,
+    r.batch_id,
+    r.received_at,
+    r.completed_at,
+    r.attempts,
+    r.last_error_code,
+    r.last_error_message,
+    r.suspended_stage,
+    r.terminated,
+    r.replay_of,
+    r.replay_id,
+    r.request_message_id,
+    r.reply_message_id,
+    r.n_pending,
+    r.n_sending,
+    r.n_retrying,
+    r.n_sent,
+    r.n_suspended,
+    r.n_terminated,
+    r.updated_at,
+  ];
+}
+
+function portValues(r: PortRow): unknown[] {
+  return [
+    r.message_id,
+    r.port,
+    r.status,
+    r.prev_status,
+    r.attempts,
+    r.transport,
+    r.address,
+    r.last_error_code,
+    r.last_error_message,
+    r.next_retry_at,
+    r.sent_at,
+    r.received_at,
+    r.updated_at,
+  ];
+}
+
 const replace = (table: string, columns: readonly string[]) =>
   `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
 
@@ -135,6 +192,8 @@ export interface TrackingRowsOptions {
   readonly exclusive?: boolean;
   /** With `exclusive`, the messages kept in memory before a flush forgets them all. Default 100,000. */
   readonly cachedMessages?: number;
+  /** Only these messages' rows are kept: other messages read as absent and their changes are dropped. */
+  readonly owns?: (messageId: string) => boolean;
 }
 
 /**
@@ -151,7 +210,8 @@ export class TrackingRows implements TrackingRowAccess {
     ports: new Set<PortRow>(),
     counts: new Set<PortCountsRow>(),
   };
-  private flows: FlowRow[] = [];
+  /** New `tracking_flow` rows, one after the other in one array. */
+  private flows: unknown[] = [];
   /** Every row that exists is in the maps: a miss means absent (exclusive writer, nothing forgotten yet). */
   private complete: boolean;
   private readonly statements: ReturnType<typeof prepare>;
@@ -164,7 +224,12 @@ export class TrackingRows implements TrackingRowAccess {
     this.statements = prepare(db);
   }
 
+  owns(messageId: string): boolean {
+    return this.options.owns?.(messageId) ?? true;
+  }
+
   message(messageId: string): MessageRow | undefined {
+    if (!this.owns(messageId)) return undefined;
     let row = this.messages.get(messageId);
     if (row === undefined) {
       row = this.complete ? null : ((this.statements.message.get(messageId) as MessageRow | undefined) ?? null);
@@ -174,6 +239,7 @@ export class TrackingRows implements TrackingRowAccess {
   }
 
   port(messageId: string, port: string): PortRow | undefined {
+    if (!this.owns(messageId)) return undefined;
     const key = `${messageId}\u0000${port}`;
     let row = this.ports.get(key);
     if (row === undefined) {
@@ -211,20 +277,25 @@ export class TrackingRows implements TrackingRowAccess {
     }
   }
 
-  flow(row: FlowRow): void {
-    this.flows.push(row);
+  flow(
+    messageId: string,
+    position: number,
+    seq: number,
+    at: number,
+    step: FlowStep,
+    port: string | null,
+    detail: string | null,
+  ): void {
+    if (this.owns(messageId)) this.flows.push(messageId, position, seq, at, step, port, detail);
   }
 
   /** Writes every changed row and the new flow steps; the caller holds the transaction. */
   flush(): void {
-    const { saveMessage, savePort, saveCounts, insertFlow } = this.statements;
-    for (const row of this.changed.messages) saveMessage.run(messageColumns.map((c) => row[c]));
-    for (const row of this.changed.ports) savePort.run(portColumns.map((c) => row[c]));
+    const { saveMessage, savePort, saveCounts } = this.statements;
+    for (const row of this.changed.messages) saveMessage.run(messageValues(row));
+    for (const row of this.changed.ports) savePort.run(portValues(row));
     for (const row of this.changed.counts) saveCounts.run(countsColumns.map((c) => row[c]));
-    // In a rebuild, steps come in event order, and with time-ordered message ids nearly in key
-    // order: many to a statement. A followed view's few steps per batch go one by one.
-    if (this.options.exclusive === true) insertRows(this.db, FLOW_INSERT, 'ON CONFLICT DO NOTHING', this.flows);
-    else for (const row of this.flows) insertFlow.run(row);
+    insertRows(this.db, FLOW_INSERT, 'ON CONFLICT DO NOTHING', 7, this.flows);
     this.changed.messages.clear();
     this.changed.ports.clear();
     this.changed.counts.clear();
@@ -246,6 +317,5 @@ function prepare(db: Database.Database) {
     saveMessage: prepared(db, replace('tracking_messages', messageColumns)),
     savePort: prepared(db, replace('tracking_ports', portColumns)),
     saveCounts: prepared(db, replace('tracking_port_counts', countsColumns)),
-    insertFlow: prepared(db, `${FLOW_INSERT} (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
   };
 }

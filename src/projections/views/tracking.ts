@@ -31,8 +31,10 @@ export const trackingView: Projection = {
     { name: 'tracking_messages', key: ['message_id'] },
     { name: 'tracking_ports', key: ['message_id', 'port'] },
     { name: 'tracking_flow', key: ['message_id', 'position', 'seq'] },
-    { name: 'tracking_port_counts', key: ['port'] },
+    { name: 'tracking_port_counts', key: ['port'], additive: true },
   ],
+  // A replayed copy's receipt adds a step to its original's timeline.
+  partition: { shared: ['MessageReplayed'] },
   setup(db) {
     db.exec(trackingSchema);
   },

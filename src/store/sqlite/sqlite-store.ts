@@ -75,6 +75,11 @@ export class SqliteEventStore implements EventStore {
   private readonly readStatements = new Map<string, Database.Statement<(string | number)[], EventRow>>();
   private readonly pageStatements = new Map<string, Database.Statement<(string | number)[], RawEventRow>>();
 
+  /** Other threads may open the file read-only for bulk reads (see `EventStore.sqliteFile`). */
+  get sqliteFile(): string {
+    return this.file;
+  }
+
   constructor(
     readonly file: string,
     options: SqliteStoreOptions = {},

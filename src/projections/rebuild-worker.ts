@@ -1,0 +1,105 @@
+// One slice of a rebuild, in its own thread: reads its messages' events from the store's file and
+// applies them to fresh copies of the views in its own side file. See `rebuild-partitions.ts`.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { messagePartition, openForReading, readPartitionPages } from '../store/sqlite/partition-pages.js';
+import { matchesFilter } from '../store/event-filter.js';
+import type { RecordedEvent } from '../store/event-store.js';
+import { mergeSlices, type MergeTable } from './rebuild-merge.js';
+import type { PartitionReply, PartitionRequest, PartitionWork } from './rebuild-protocol.js';
+import { batchWriter } from './runner.js';
+import { viewByName } from './views/index.js';
+
+const work = workerData as PartitionWork;
+const port = parentPort!;
+const { index, count } = work.partition;
+const projections = work.views.map((name) => viewByName(name)!);
+const store = openForReading(work.storeFile);
+const side = new Database(work.sideFile);
+// A half-built copy is thrown away after a crash, so it need not survive one; see `rebuild.ts`.
+side.pragma('journal_mode = OFF');
+side.pragma('synchronous = OFF');
+side.pragma('cache_size = -131072');
+for (const sql of work.tables) side.exec(sql);
+const owns = (messageId: string) => messagePartition(messageId, count) === index;
+const writers = projections.map((p) => batchWriter(p, side, { exclusive: true, owns }));
+const shared = new Set(work.partition.shared);
+const counts = new Map(projections.map((p) => [p.name, 0]));
+
+/** Every slice reads the shared events; the first one counts them. */
+function counted(streamId: string, type: string): boolean {
+  return index === 0 || (streamId.startsWith('message-') && !shared.has(type));
+}
+
+const apply = side.transaction((page: readonly RecordedEvent[]) => {
+  let events = 0;
+  for (const event of page) {
+    const mine = counted(event.streamId, event.type);
+    if (mine) events++;
+    projections.forEach((projection, i) => {
+      if (!matchesFilter(event, projection.filter)) return;
+      writers[i]!.apply(event);
+      if (mine) counts.set(projection.name, counts.get(projection.name)! + 1);
+    });
+  }
+  for (const writer of writers) writer.flush();
+  return events;
+});
+
+const finish = side.transaction(() => {
+  for (const writer of writers) writer.finish?.();
+});
+
+function pass(after: bigint, upTo: bigint): void {
+  let events = 0;
+  for (const page of readPartitionPages(store, {
+    after,
+    upTo,
+    partition: work.partition,
+    pageSize: work.pageSize,
+    ...(work.filter ? { filter: work.filter } : {}),
+  })) {
+    events += apply(page);
+    reply({ type: 'progress', position: page[page.length - 1]!.position });
+  }
+  finish();
+  reply({ type: 'passed', events, counts: Object.fromEntries(counts) });
+}
+
+function reply(message: PartitionReply): void {
+  port.postMessage(message);
+}
+
+/** Merges tables of every slice into a file of their own, this slice's rows first (see `mergeSlices`). */
+function merge(tables: readonly MergeTable[], files: readonly string[], into: string): void {
+  const db = new Database(into);
+  try {
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    const order = [index, ...files.keys()].filter((i, at, all) => all.indexOf(i) === at);
+    const aliases = order.map((i) => {
+      db.prepare(`ATTACH DATABASE ? AS slice${i}`).run(files[i]);
+      return `slice${i}`;
+    });
+    mergeSlices(db, tables, aliases);
+  } finally {
+    db.close();
+  }
+  reply({ type: 'merged' });
+}
+
+port.on('message', (request: PartitionRequest) => {
+  try {
+    if (request.type === 'pass') pass(request.after, request.upTo);
+    else if (request.type === 'merge') merge(request.tables, request.files, request.into);
+    else {
+      side.close();
+      store.close();
+      port.close();
+    }
+  } catch (error) {
+    const { message, stack } = error as Error;
+    reply({ type: 'failed', message, ...(stack ? { stack } : {}) });
+  }
+});
+reply({ type: 'ready' });
