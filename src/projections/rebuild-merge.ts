@@ -29,16 +29,14 @@ export interface MergeTable extends ViewTable {
 
 /**
  * Fills `db`'s copy of each table with the rows of every slice (attached as `aliases`), then
- * builds its indexes: the swap then moves the table and its indexes as stored. The first slice's
- * rows are moved as stored too; the others' go in row by row.
+ * builds its indexes: the swap then moves the table and its indexes as stored. The slices' rows
+ * come merged in key order, so each goes in at the end of the B-tree.
  */
 export function mergeSlices(db: Database.Database, tables: readonly MergeTable[], aliases: readonly string[]): void {
   db.transaction(() => {
     for (const table of tables) {
       db.exec(table.sql);
-      const name = quote(table.name);
-      if (table.additive) db.exec(`INSERT INTO main.${name} ${rebuiltRows(db, table, aliases)}`);
-      else for (const alias of aliases) db.exec(`INSERT INTO main.${name} SELECT * FROM ${alias}.${name}`);
+      db.exec(`INSERT INTO main.${quote(table.name)} ${rebuiltRows(db, table, aliases)}`);
       for (const index of table.indexes) db.exec(index);
     }
   })();
