@@ -82,6 +82,12 @@ export class LocalBuild implements SideBuild {
     return Promise.resolve();
   }
 
+  ownFiles(): ReadonlyMap<string, string> {
+    return new Map();
+  }
+
+  adopt(): void {}
+
   close(): Promise<void> {
     this.db.close();
     removeFiles(this.file);

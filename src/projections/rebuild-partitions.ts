@@ -6,6 +6,7 @@ import type { EventFilter } from '../store/event-store.js';
 import { quoteIdentifier } from './checksum.js';
 import type { MergeTable } from './rebuild-merge.js';
 import type { PartitionReply, PartitionRequest, PartitionWork } from './rebuild-protocol.js';
+import { newViewFile } from './view-files.js';
 import type { Projection } from './runner.js';
 
 /** A pass of a side build: what it read, in all and per view. */
@@ -23,6 +24,10 @@ export interface SideBuild {
   prepareSwap(): Promise<void>;
   /** Per table, the files holding its rebuilt rows: one, or several to merge in the swap. */
   sources(): ReadonlyMap<string, readonly string[]>;
+  /** Views whose rebuilt file is complete, to be swapped in as the view's own file (see `view-files.ts`). */
+  ownFiles(): ReadonlyMap<string, string>;
+  /** The swap took the own files in: closing must leave them. */
+  adopt(): void;
   close(): Promise<void>;
 }
 
@@ -39,13 +44,16 @@ export class PartitionedBuild implements SideBuild {
   private readonly workers: Worker[];
   private readonly started: Promise<void>;
   private readonly tables: readonly MergeTable[];
-  /** After `prepareSwap`: the file each table was merged into. */
+  /** After `prepareSwap`: each view's new own file. */
   private merged = new Map<string, string>();
+  private readonly viewFile: string;
 
   constructor(
     readonly projections: readonly Projection[],
     options: {
       readonly storeFile: string;
+      /** The live view file; the views' new own files go beside it. */
+      readonly viewFile: string;
       readonly sideFile: string;
       readonly threads: number;
       /** The views' tables with their CREATE TABLE statements. */
@@ -56,6 +64,7 @@ export class PartitionedBuild implements SideBuild {
   ) {
     const shared = [...new Set(projections.flatMap((p) => p.partition?.shared ?? []))];
     this.tables = options.tables;
+    this.viewFile = options.viewFile;
     this.files = Array.from({ length: options.threads }, (_, i) => `${options.sideFile}.${i}`);
     for (const file of this.files) removeFiles(file);
     this.workers = this.files.map((sideFile, index) => {
@@ -102,38 +111,55 @@ export class PartitionedBuild implements SideBuild {
   }
 
   /**
-   * Merges the slices table by table, each table by one thread into a file of its own, all
-   * threads at once: the swap, which holds the live file's write lock, then only moves rows as
-   * stored. The largest tables are handed out first, each to the least loaded thread.
+   * Merges the slices view by view, each view by one thread into its new own file, indexes
+   * included, all threads at once; the swap then only points the view at that file. The largest
+   * views are handed out first, each to the least loaded thread.
    */
   async prepareSwap(): Promise<void> {
     this.removeMerged();
     const rows = countRows(this.files, this.tables);
     const load = this.workers.map(() => 0);
-    const assigned = this.workers.map((): MergeTable[] => []);
-    for (const table of [...this.tables].sort((a, b) => rows.get(b.name)! - rows.get(a.name)!)) {
+    const assigned = this.workers.map((): Projection[] => []);
+    const rowsOf = (p: Projection) => p.tables.reduce((sum, t) => sum + rows.get(t.name)!, 0);
+    for (const view of [...this.projections].sort((a, b) => rowsOf(b) - rowsOf(a))) {
       const least = load.indexOf(Math.min(...load));
-      load[least]! += rows.get(table.name)!;
-      assigned[least]!.push(table);
+      load[least]! += rowsOf(view);
+      assigned[least]!.push(view);
     }
     await Promise.all(
       this.workers.map(async (worker, i) => {
-        if (assigned[i]!.length === 0) return;
-        const into = `${this.files[i]}.merged`;
-        const request: PartitionRequest = { type: 'merge', tables: assigned[i]!, files: this.files, into };
-        worker.postMessage(request);
-        await this.next(worker, 'merged');
-        for (const table of assigned[i]!) this.merged.set(table.name, into);
+        for (const view of assigned[i]!) {
+          const into = newViewFile(this.viewFile, view.name);
+          const names = new Set(view.tables.map((t) => t.name));
+          const tables = this.tables.filter((t) => names.has(t.name));
+          const request: PartitionRequest = { type: 'merge', tables, files: this.files, into };
+          worker.postMessage(request);
+          await this.next(worker, 'merged');
+          this.merged.set(view.name, into);
+        }
       }),
     );
   }
 
   sources(): ReadonlyMap<string, readonly string[]> {
-    return new Map(this.tables.map((t) => [t.name, this.merged.has(t.name) ? [this.merged.get(t.name)!] : this.files]));
+    return new Map(
+      this.projections.flatMap((p) => {
+        const own = this.merged.get(p.name);
+        return p.tables.map((t) => [t.name, own ? [own] : this.files] as const);
+      }),
+    );
+  }
+
+  ownFiles(): ReadonlyMap<string, string> {
+    return this.merged;
+  }
+
+  adopt(): void {
+    this.merged = new Map();
   }
 
   private removeMerged(): void {
-    for (const file of new Set(this.merged.values())) removeFiles(file);
+    for (const file of this.merged.values()) removeFiles(file);
     this.merged = new Map();
   }
 

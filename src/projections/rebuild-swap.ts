@@ -3,6 +3,13 @@ import { quoteIdentifier as quote, viewChecksum } from './checksum.js';
 import { rebuiltRows } from './rebuild-merge.js';
 import type { SideBuild } from './rebuild-partitions.js';
 import { readCheckpoint, type Projection, type ViewTable } from './runner.js';
+import {
+  bumpViewFilesGeneration,
+  forgetViewFile,
+  hasOwnFile,
+  inViewTransaction,
+  recordViewFile,
+} from './view-files.js';
 
 export interface SchemaEntry {
   readonly type: string;
@@ -36,9 +43,10 @@ export interface SwappedView {
 }
 
 /**
- * Replaces the live views' tables by the rebuilt ones, in one transaction of the live file, if
- * no live view has moved past `position`; returns undefined when one has (the copies must catch
- * up first). `timing.checksumMs` gets the time spent on checksums.
+ * Replaces the live views by the rebuilt ones, in one transaction of the live file, if no live
+ * view has moved past `position`; returns undefined when one has (the copies must catch up
+ * first). A view built in a file of its own is swapped by pointing the view file at it; the
+ * others' rows are copied in. `timing.checksumMs` gets the time spent on checksums.
  */
 export function trySwap(
   live: Database.Database,
@@ -75,31 +83,45 @@ export function trySwap(
         rowsOf.set(table.name, rebuiltRows(live, table, sources.get(table.name)!.map(aliasOf)));
     }
     const source = (table: ViewTable) => `(${rowsOf.get(table.name)!})`;
-    const rebuilt = timed(() => projections.map((p) => viewChecksum(live, p, 'main', source)));
-    return live
-      .transaction((): SwappedView[] | undefined => {
-        const livePositions = projections.map((p) => readCheckpoint(live, p.name));
-        if (livePositions.some((at) => at > position)) return undefined;
-        const liveChecksums = timed(() =>
-          projections.map((p, i) => (livePositions[i] === position ? viewChecksum(live, p).checksum : undefined)),
-        );
-        for (const table of rowsOf.keys()) live.exec(`DROP TABLE IF EXISTS main.${quote(table)}`);
-        // Tables and their indexes, as the copies have them: SQLite then moves the rows of each
-        // table and of each index as stored, with no sort and no B-tree insert per row.
-        for (const entry of schema) live.exec(entry.sql);
-        for (const [table, rows] of rowsOf) live.exec(`INSERT INTO main.${quote(table)} ${rows}`);
-        const save = live.prepare(
-          'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
-        );
-        for (const projection of projections) save.run(projection.name, Number(position));
-        return projections.map((p, i) => ({
-          view: p.name,
-          checksum: rebuilt[i]!.checksum,
-          rows: rebuilt[i]!.rows,
-          ...(liveChecksums[i] ? { liveChecksum: liveChecksums[i] } : {}),
-        }));
-      })
-      .immediate();
+    const rebuilt = timed(() => projections.map((p) => viewChecksum(live, p, undefined, source)));
+    // Views built with files of their own are swapped by pointing at them; the others are copied in.
+    const owned = new Map(sides.flatMap((side) => [...side.ownFiles()]));
+    const copied = projections.filter((p) => !owned.has(p.name));
+    const copiedTables = new Set(copied.flatMap((p) => p.tables.map((t) => t.name)));
+    return inViewTransaction(live, (): SwappedView[] | undefined => {
+      const livePositions = projections.map((p) => readCheckpoint(live, p.name));
+      if (livePositions.some((at) => at > position)) return undefined;
+      const liveChecksums = timed(() =>
+        projections.map((p, i) => (livePositions[i] === position ? viewChecksum(live, p).checksum : undefined)),
+      );
+      for (const table of rowsOf.keys()) live.exec(`DROP TABLE IF EXISTS main.${quote(table)}`);
+      // Tables and their indexes, as the copies have them: SQLite then moves the rows of each
+      // table and of each index as stored, with no sort and no B-tree insert per row.
+      for (const entry of schema.filter((e) => copiedTables.has(e.table))) live.exec(entry.sql);
+      for (const [table, rows] of rowsOf)
+        if (copiedTables.has(table)) live.exec(`INSERT INTO main.${quote(table)} ${rows}`);
+      let moved = false;
+      for (const view of copied) {
+        if (!hasOwnFile(live, view.name)) continue;
+        forgetViewFile(live, view.name);
+        moved = true;
+      }
+      for (const [view, file] of owned) {
+        recordViewFile(live, view, file);
+        moved = true;
+      }
+      if (moved) bumpViewFilesGeneration(live);
+      const save = live.prepare(
+        'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
+      );
+      for (const projection of projections) save.run(projection.name, Number(position));
+      return projections.map((p, i) => ({
+        view: p.name,
+        checksum: rebuilt[i]!.checksum,
+        rows: rebuilt[i]!.rows,
+        ...(liveChecksums[i] ? { liveChecksum: liveChecksums[i] } : {}),
+      }));
+    });
   } finally {
     for (const alias of attached.values()) live.exec(`DETACH DATABASE ${alias}`);
   }

@@ -70,7 +70,7 @@ function reply(message: PartitionReply): void {
   port.postMessage(message);
 }
 
-/** Merges tables of every slice into a file of their own (see `mergeSlices`). */
+/** Merges a view's tables of every slice into its new own file (see `mergeSlices`). */
 function merge(tables: readonly MergeTable[], files: readonly string[], into: string): void {
   const db = new Database(into);
   try {
@@ -83,6 +83,9 @@ function merge(tables: readonly MergeTable[], files: readonly string[], into: st
       return `slice${i}`;
     });
     mergeSlices(db, tables, aliases);
+    for (const alias of aliases) db.exec(`DETACH DATABASE ${alias}`);
+    // The file becomes a live view's: read and written by engines beside each other.
+    db.pragma('journal_mode = WAL');
   } finally {
     db.close();
   }

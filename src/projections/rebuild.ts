@@ -5,6 +5,7 @@ import { LocalBuild } from './rebuild-local.js';
 import { PartitionedBuild, type SideBuild } from './rebuild-partitions.js';
 import { liveSchema, trySwap, type SchemaEntry } from './rebuild-swap.js';
 import { readCheckpoint, type Projection } from './runner.js';
+import { openViewFiles, removeStaleViewFiles, setupView, syncViewFiles, viewFileOf } from './view-files.js';
 
 export interface RebuildProgress {
   readonly position: bigint;
@@ -46,8 +47,8 @@ export interface RebuildOptions {
   readonly batchSize?: number;
   /**
    * Threads that build the views with `partition`, each a slice of the messages, when the store
-   * is a SQLite file. Default: the machine's cores, up to 4; at most 8. 1 builds everything in
-   * this thread.
+   * is a SQLite file (such views then get files of their own). Default: the machine's cores, up
+   * to 4; at most 8.
    */
   readonly threads?: number;
 }
@@ -81,7 +82,8 @@ export async function rebuildViews(
   options: RebuildOptions = {},
 ): Promise<RebuildResult> {
   if (live.memory) throw new Error('rebuild needs a view file; an in-memory view is rebuilt by reopening it');
-  for (const projection of projections) projection.setup(live);
+  openViewFiles(live);
+  for (const projection of projections) setupView(live, projection);
   const started = performance.now();
   // The copies are made as the live tables are, without their secondary indexes: the swap then
   // moves rows as stored (SQLite's transfer of a `SELECT *` between equal tables) and builds each
@@ -92,7 +94,7 @@ export async function rebuildViews(
     MAX_THREADS,
     Math.max(1, Math.floor(options.threads ?? Math.min(availableParallelism(), 4))),
   );
-  const sliced = store.sqliteFile !== undefined && threads > 1 ? projections.filter((p) => p.partition) : [];
+  const sliced = store.sqliteFile !== undefined ? projections.filter((p) => p.partition) : [];
   const whole = projections.filter((p) => !sliced.includes(p));
   const sideFile = `${live.name}.rebuild`;
   const sides: SideBuild[] = [];
@@ -138,6 +140,7 @@ export async function rebuildViews(
       sides.push(
         new PartitionedBuild(sliced, {
           storeFile: store.sqliteFile!,
+          viewFile: live.name,
           sideFile,
           threads,
           tables: sliced.flatMap((p) => p.tables.map((t) => ({ ...t, ...schemaOf(schema, t.name) }))),
@@ -150,7 +153,18 @@ export async function rebuildViews(
     for (;;) {
       const swapStarted = performance.now();
       await Promise.all(sides.map((side) => side.prepareSwap()));
+      const replaced = new Set(sliced.map((p) => viewFileOf(live, p.name)).filter((f) => f !== undefined));
       const views = trySwap(live, sides, schema, position, timing);
+      if (views) {
+        // The new files are the views' now; the ones they replaced stay one more rebuild.
+        for (const side of sides) side.adopt();
+        syncViewFiles(live);
+        removeStaleViewFiles(
+          live,
+          sliced.map((p) => p.name),
+          replaced,
+        );
+      }
       timing.swapMs += performance.now() - swapStarted;
       if (views) {
         const order = new Map(projections.map((p, i) => [p.name, i]));

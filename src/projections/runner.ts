@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventFilter, EventStore, RecordedEvent } from '../store/event-store.js';
 import { readPages } from './read-pages.js';
+import { inViewTransaction, openViewFiles, setupView } from './view-files.js';
 
 /** A table of a view, as a checksum and a rebuild see it. */
 export interface ViewTable {
@@ -103,7 +104,8 @@ export class ProjectionRunner {
     private readonly projection: Projection,
     private readonly options: RunnerOptions = {},
   ) {
-    projection.setup(db);
+    openViewFiles(db);
+    setupView(db, projection);
     this.saveCheckpoint = db.prepare(
       'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
     );
@@ -203,20 +205,18 @@ export class ProjectionRunner {
   private applyBatch(batch: readonly RecordedEvent[]): void {
     const last = batch[batch.length - 1]!.position;
     let applied = 0;
-    this.db
-      .transaction(() => {
-        const done = this.storedCheckpoint();
-        // Made inside the transaction: what it reads must be what this transaction sees.
-        const writer = batchWriter(this.projection, this.db);
-        for (const event of batch) {
-          if (event.position <= done) continue;
-          writer.apply(event);
-          applied++;
-        }
-        writer.flush();
-        if (last > done) this.saveCheckpoint.run(this.projection.name, Number(last));
-      })
-      .immediate();
+    inViewTransaction(this.db, () => {
+      const done = this.storedCheckpoint();
+      // Made inside the transaction: what it reads must be what this transaction sees.
+      const writer = batchWriter(this.projection, this.db);
+      for (const event of batch) {
+        if (event.position <= done) continue;
+        writer.apply(event);
+        applied++;
+      }
+      writer.flush();
+      if (last > done) this.saveCheckpoint.run(this.projection.name, Number(last));
+    });
     if (last > this.position) this.position = last;
     this.options.onBatch?.(last, applied);
   }

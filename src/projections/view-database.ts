@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openViewFiles } from './view-files.js';
 
 /**
  * A node's read models live in their own SQLite file, next to (never inside) the event store:
@@ -11,5 +12,6 @@ export function openViewDatabase(file: string): Database.Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   db.exec(`CREATE TABLE IF NOT EXISTS checkpoints (view TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`);
+  openViewFiles(db);
   return db;
 }

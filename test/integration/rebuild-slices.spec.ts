@@ -80,10 +80,15 @@ async function crossingHistory(file: string): Promise<SqliteEventStore> {
     });
   }
   const store = new SqliteEventStore(file);
+  await copyHistory(h, store);
+  return store;
+}
+
+/** Appends a history's events to a SQLite store, in their order. */
+async function copyHistory(h: History, store: SqliteEventStore): Promise<void> {
   for await (const event of h.store.readAll()) {
     await store.append(event.streamId, [{ ...event, id: event.id, metadata: event.metadata }], 'any');
   }
-  return store;
 }
 
 describe('rebuild in slices of the messages, one thread each', () => {
@@ -92,6 +97,10 @@ describe('rebuild in slices of the messages, one thread each', () => {
     mkdirSync(dir);
     const store = await crossingHistory(join(dir, 'signalbox.db'));
     const live = openViewDatabase(join(dir, 'views.db'));
+    // an engine's connection, opened before any rebuild: it must follow the swaps
+    const engine = openViewDatabase(join(dir, 'views.db'));
+    const tracking = operatorProjections.find((p) => p.name === 'tracking')!;
+    const engineRunner = new ProjectionRunner(store, engine, tracking);
     try {
       const head = await store.headPosition();
       for (const p of operatorProjections) await new ProjectionRunner(store, live, p, { batchSize: 3 }).catchUp();
@@ -99,7 +108,7 @@ describe('rebuild in slices of the messages, one thread each', () => {
       for (const threads of [1, 2, 3]) {
         const result = await rebuildViews(store, live, operatorProjections, { threads, batchSize: 4 });
         expect(result.position).toBe(head);
-        expect(result.threads).toBe(threads === 1 ? 0 : threads);
+        expect(result.threads).toBe(threads);
         for (const [i, view] of result.views.entries()) {
           expect(view.view).toBe(operatorProjections[i]!.name);
           expect(view.checksum, `${view.view} with ${threads} threads`).toBe(followed[i]);
@@ -114,7 +123,27 @@ describe('rebuild in slices of the messages, one thread each', () => {
         live.prepare("SELECT reply_message_id FROM tracking_messages WHERE message_id = 'm-b'").pluck().get() as string,
       ).toBe('m-\u{1F600}');
       expect(readdirSync(dir).filter((name) => name.includes('.rebuild'))).toEqual([]);
+      // each sliced view in a file of its own: the current one and the one it replaced
+      const own = readdirSync(dir).filter((name) => /^views\.(tracking|properties)\.[0-9a-z]+\.db$/.test(name));
+      expect(own).toHaveLength(4);
+
+      // the engine's connection last looked before the swaps: its next batch goes to the new files
+      const late = new History();
+      await late.at(1_000).receive('late', ['out']);
+      await copyHistory(late, store);
+      await engineRunner.catchUp();
+      const reader = openViewDatabase(join(dir, 'views.db'));
+      try {
+        const status = reader.prepare("SELECT status FROM tracking_messages WHERE message_id = 'late'").pluck();
+        expect(status.get()).toBe('routed');
+        expect(
+          reader.prepare("SELECT count(*) FROM main.sqlite_master WHERE name = 'tracking_messages'").pluck().get(),
+        ).toBe(0);
+      } finally {
+        reader.close();
+      }
     } finally {
+      engine.close();
       live.close();
       await store.close();
     }
