@@ -142,6 +142,24 @@ describe('rebuild in slices of the messages, one thread each', () => {
       } finally {
         reader.close();
       }
+
+      // a store other threads cannot open (EventStoreDB) is read in this thread: the views are
+      // copied back into the view file and their own files let go
+      for (const p of operatorProjections) await new ProjectionRunner(store, engine, p).catchUp();
+      const followedNow = operatorProjections.map((p) => viewChecksum(engine, p).checksum);
+      const unshared = new Proxy(store, {
+        get: (target, key) => (key === 'sqliteFile' ? undefined : (Reflect.get(target, key, target) as unknown)),
+      });
+      const inThread = await rebuildViews(unshared, live, operatorProjections);
+      expect(inThread.threads).toBe(0);
+      for (const [i, view] of inThread.views.entries()) {
+        expect(view.checksum, view.view).toBe(followedNow[i]);
+        expect(view.liveChecksum, view.view).toBe(followedNow[i]);
+      }
+      expect(live.prepare('SELECT count(*) FROM view_files').pluck().get()).toBe(0);
+      expect(
+        live.prepare("SELECT count(*) FROM main.sqlite_master WHERE name = 'tracking_messages'").pluck().get(),
+      ).toBe(1);
     } finally {
       engine.close();
       live.close();
