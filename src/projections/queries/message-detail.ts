@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { prepared } from '../views/statements.js';
 import type { FlowStep, PortStatus } from '../views/tracking-schema.js';
+import type { PortRow } from '../views/tracking-rows.js';
 import {
   messageColumns,
   toMessageSummary,
@@ -44,19 +45,8 @@ export interface MessageDetail {
   readonly timeline: readonly FlowEntry[];
 }
 
-interface SendRow {
-  port: string;
-  status: PortStatus;
-  prev_status: PortStatus | null;
-  attempts: number;
-  transport: string | null;
-  address: string | null;
-  last_error_code: string | null;
-  last_error_message: string | null;
-  next_retry_at: number | null;
-  sent_at: number | null;
-  updated_at: number;
-}
+/** The columns of a send row that the detail reads. */
+type SendRow = Omit<PortRow, 'message_id' | 'received_at'>;
 
 interface FlowRow {
   position: number;

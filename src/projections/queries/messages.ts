@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { propertyValueKey } from '../views/properties.js';
 import { prepared } from '../views/statements.js';
 import type { PortStatus, TrackingStatus } from '../views/tracking-schema.js';
+import type { MessageRow as TrackingMessageRow } from '../views/tracking-rows.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -61,26 +62,11 @@ export interface MessageSummary {
   readonly updatedAt: string;
 }
 
-export interface MessageRow {
-  message_id: string;
-  status: TrackingStatus;
-  receive_location: string;
-  receive_port: string | null;
-  adapter: string;
-  source_key: string | null;
-  batch_id: string | null;
-  received_at: number;
-  completed_at: number | null;
-  attempts: number;
-  last_error_code: string | null;
-  last_error_message: string | null;
-  suspended_stage: string | null;
-  replay_of: string | null;
-  replay_id: string | null;
-  request_message_id: string | null;
-  reply_message_id: string | null;
-  updated_at: number;
-}
+/** The columns of a tracking message row that queries read. */
+export type MessageRow = Omit<
+  TrackingMessageRow,
+  'terminated' | 'n_pending' | 'n_sending' | 'n_retrying' | 'n_sent' | 'n_suspended' | 'n_terminated'
+>;
 
 export const messageColumns = `m.message_id, m.status, m.receive_location, m.receive_port, m.adapter, m.source_key,
   m.batch_id, m.received_at, m.completed_at, m.attempts, m.last_error_code, m.last_error_message, m.suspended_stage,

@@ -130,53 +130,11 @@ const countsColumns = [
 
 const FLOW_INSERT = 'INSERT INTO tracking_flow (message_id, position, seq, at, step, port, detail) VALUES';
 
-/** A message row's values in `messageColumns` order, written out: faster than a map over the names. */
-function messageValues(r: MessageRow): unknown[] {
-  return [
-    r.message_id,
-    r.status,
-    r.receive_location,
-    r.receive_port,
-    r.adapter,
-    r.source_key,
-    r.batch_id,
-    r.received_at,
-    r.completed_at,
-    r.attempts,
-    r.last_error_code,
-    r.last_error_message,
-    r.suspended_stage,
-    r.terminated,
-    r.replay_of,
-    r.replay_id,
-    r.request_message_id,
-    r.reply_message_id,
-    r.n_pending,
-    r.n_sending,
-    r.n_retrying,
-    r.n_sent,
-    r.n_suspended,
-    r.n_terminated,
-    r.updated_at,
-  ];
-}
-
-function portValues(r: PortRow): unknown[] {
-  return [
-    r.message_id,
-    r.port,
-    r.status,
-    r.prev_status,
-    r.attempts,
-    r.transport,
-    r.address,
-    r.last_error_code,
-    r.last_error_message,
-    r.next_retry_at,
-    r.sent_at,
-    r.received_at,
-    r.updated_at,
-  ];
+/** A row's values in the order of `columns`. */
+function valuesOf<R>(row: R, columns: readonly (keyof R)[]): unknown[] {
+  const values = new Array<unknown>(columns.length);
+  for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!];
+  return values;
 }
 
 const replace = (table: string, columns: readonly string[]) =>
@@ -292,9 +250,9 @@ export class TrackingRows implements TrackingRowAccess {
   /** Writes every changed row and the new flow steps; the caller holds the transaction. */
   flush(): void {
     const { saveMessage, savePort, saveCounts } = this.statements;
-    for (const row of this.changed.messages) saveMessage.run(messageValues(row));
-    for (const row of this.changed.ports) savePort.run(portValues(row));
-    for (const row of this.changed.counts) saveCounts.run(countsColumns.map((c) => row[c]));
+    for (const row of this.changed.messages) saveMessage.run(valuesOf(row, messageColumns));
+    for (const row of this.changed.ports) savePort.run(valuesOf(row, portColumns));
+    for (const row of this.changed.counts) saveCounts.run(valuesOf(row, countsColumns));
     insertRows(this.db, FLOW_INSERT, 'ON CONFLICT DO NOTHING', 7, this.flows);
     this.changed.messages.clear();
     this.changed.ports.clear();
