@@ -130,15 +130,18 @@ const countsColumns = [
 
 const FLOW_INSERT = 'INSERT INTO tracking_flow (message_id, position, seq, at, step, port, detail) VALUES';
 
-/** A row's values in the order of `columns`. */
-function valuesOf<R>(row: R, columns: readonly (keyof R)[]): unknown[] {
-  const values = new Array<unknown>(columns.length);
-  for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!];
-  return values;
+/** Writes rows whole, replacing what their keys held. */
+function saveRows<R>(
+  db: Database.Database,
+  table: string,
+  columns: readonly (keyof R & string)[],
+  rows: Iterable<R>,
+): void {
+  const values: unknown[] = [];
+  for (const row of rows) for (const column of columns) values.push(row[column]);
+  if (values.length > 0)
+    insertRows(db, `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES`, '', columns.length, values);
 }
-
-const replace = (table: string, columns: readonly string[]) =>
-  `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
 
 export interface TrackingRowsOptions {
   /**
@@ -249,10 +252,10 @@ export class TrackingRows implements TrackingRowAccess {
 
   /** Writes every changed row and the new flow steps; the caller holds the transaction. */
   flush(): void {
-    const { saveMessage, savePort, saveCounts } = this.statements;
-    for (const row of this.changed.messages) saveMessage.run(valuesOf(row, messageColumns));
-    for (const row of this.changed.ports) savePort.run(valuesOf(row, portColumns));
-    for (const row of this.changed.counts) saveCounts.run(valuesOf(row, countsColumns));
+    // Many rows to a statement: with time-ordered message ids, new rows go in near the B-tree's end.
+    saveRows(this.db, 'tracking_messages', messageColumns, this.changed.messages);
+    saveRows(this.db, 'tracking_ports', portColumns, this.changed.ports);
+    saveRows(this.db, 'tracking_port_counts', countsColumns, this.changed.counts);
     insertRows(this.db, FLOW_INSERT, 'ON CONFLICT DO NOTHING', 7, this.flows);
     this.changed.messages.clear();
     this.changed.ports.clear();
@@ -272,8 +275,5 @@ function prepare(db: Database.Database) {
     message: prepared(db, 'SELECT * FROM tracking_messages WHERE message_id = ?'),
     port: prepared(db, 'SELECT * FROM tracking_ports WHERE message_id = ? AND port = ?'),
     counts: prepared(db, 'SELECT * FROM tracking_port_counts WHERE port = ?'),
-    saveMessage: prepared(db, replace('tracking_messages', messageColumns)),
-    savePort: prepared(db, replace('tracking_ports', portColumns)),
-    saveCounts: prepared(db, replace('tracking_port_counts', countsColumns)),
   };
 }
