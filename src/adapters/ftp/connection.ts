@@ -1,4 +1,5 @@
 import type { Client, FileInfo } from 'basic-ftp';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import { PermanentAdapterError, TransientAdapterError } from '../errors.js';
@@ -13,8 +14,13 @@ import type {
 } from '../remote-file/operations.js';
 import type { FtpConnectionConfig } from './config.js';
 
-/** Loaded at the first connection: engines without an FTP location or port never pay for it. */
-let basicFtp: Promise<typeof import('basic-ftp')> | undefined;
+/**
+ * Loaded at the first connection: engines without an FTP location or port never pay for it. It is
+ * CommonJS: `require` loads it directly, where `import()` also passes each of its modules through
+ * the ESM loader's CommonJS translation; with ssh2 that raised an engine's peak RSS by about 5 MB.
+ */
+let basicFtp: typeof import('basic-ftp') | undefined;
+const require = createRequire(import.meta.url);
 
 /** The reply code of an FTP error answer (basic-ftp's FTPError); socket errors have string codes. */
 function ftpCode(error: unknown): number | undefined {
@@ -43,7 +49,7 @@ export class FtpConnector implements RemoteConnector {
   async connect(): Promise<RemoteFileOperations> {
     const { config } = this;
     const password = config.password ? await this.secrets.reveal(config.password) : 'anonymous@';
-    const { Client } = await (basicFtp ??= import('basic-ftp'));
+    const { Client } = (basicFtp ??= require('basic-ftp') as typeof import('basic-ftp'));
     const client = new Client(config.timeoutMs);
     try {
       await client.access({

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SFTPWrapper } from 'ssh2';
@@ -16,8 +17,12 @@ import type { SftpConnectionConfig } from './config.js';
 import { sha256Fingerprint } from './host-key.js';
 import { closeHandle, openHandle, PipelinedWrite } from './pipelined-write.js';
 
-/** Loaded at the first connection: engines without an SFTP location or port never pay for ssh2. */
-let sftpClient: Promise<typeof SftpClient> | undefined;
+/**
+ * Loaded at the first connection: engines without an SFTP location or port never pay for ssh2. It
+ * is CommonJS, loaded by `require` for the reason given in `../ftp/connection.ts` (peak memory).
+ */
+let sftpClient: typeof SftpClient | undefined;
+const require = createRequire(import.meta.url);
 
 export class SftpConnector implements RemoteConnector {
   readonly label: string;
@@ -38,7 +43,7 @@ export class SftpConnector implements RemoteConnector {
     ]);
     const state = { broken: false };
     const mark = () => (state.broken = true);
-    const Client = await (sftpClient ??= import('ssh2-sftp-client').then((m) => m.default));
+    const Client = (sftpClient ??= require('ssh2-sftp-client') as typeof SftpClient);
     const client = new Client('signalbox', { error: mark, end: mark, close: mark });
     let offered: string | undefined;
     let sftp: SFTPWrapper;
