@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { validateNewEvent, type NewEvent } from '../../domain/events/index.js';
 import { contentDigest } from '../event-hash.js';
@@ -14,13 +14,14 @@ import type {
   StreamMetadata,
   SubscribeOptions,
 } from '../event-store.js';
+import { startThread } from '../../runtime/start-thread.js';
 import { StoreClosed, StoreCorrupt, StoreUnavailable, WrongExpectedRevision } from '../errors.js';
 import { decodeOutcome, encodeBatch, trimStream, type WireAppend } from './append-writer.js';
 import { ChangeSignal } from './change-signal.js';
-import { fromHashColumn } from './hash-column.js';
 import { filterSql } from './filter-sql.js';
 import { RAW_COLUMNS, toRecorded, toRecordedRaw, type EventRow, type RawEventRow } from './rows.js';
-import { isCorruption, openDatabase, type SqliteOptions } from './schema.js';
+import type { AuditReadReply, AuditReadRequest } from './audit-reader-thread.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, isCorruption, openDatabase, type SqliteOptions } from './schema.js';
 
 export interface SqliteStoreOptions extends SqliteOptions {
   /** How often a live subscription looks for commits by other processes, in ms. Default 20. */
@@ -34,6 +35,12 @@ interface PendingAppend {
   readonly expected: ExpectedRevision;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
+}
+
+interface AuditReader {
+  readonly worker: Worker;
+  readonly pending: Map<number, { resolve: (reply: AuditReadReply) => void; reject: (error: unknown) => void }>;
+  nextId: number;
 }
 
 interface MetaRow {
@@ -61,6 +68,8 @@ const MAX_IN_FLIGHT = 2;
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly writer: Worker;
+  private readonly busyTimeoutMs: number;
+  private auditReader: AuditReader | undefined;
   private readonly writerReady: Promise<void>;
   private readonly changes: ChangeSignal;
   private readonly maxBatch: number;
@@ -98,19 +107,13 @@ export class SqliteEventStore implements EventStore {
         .pluck(),
       setBase: db.prepare('UPDATE stream_meta SET base_revision = ?, base_hash = ? WHERE name = ?'),
       trimBelow: db.prepare('DELETE FROM events WHERE stream = ? AND revision < ?'),
-      auditRecords: db
-        .prepare<[number, number], [number, string, number, Buffer | null, number]>(
-          `SELECT e.position, e.stream, e.revision, e.hash,
-                  m.max_count IS NOT NULL OR m.truncate_before IS NOT NULL
-           FROM events e LEFT JOIN stream_meta m ON m.name = e.stream
-           WHERE e.position > ? ORDER BY e.position LIMIT ?`,
-        )
-        .raw(),
       head: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
     this.changes = new ChangeSignal(() => this.statements.dataVersion.get() as number, options.pollIntervalMs ?? 20);
-    this.writer = startWriter(file, { synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs });
+    const writerOptions: SqliteOptions = { synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs };
+    this.writer = startThread(import.meta.url, 'writer-thread', { file, options: writerOptions });
+    this.busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     this.writerReady = new Promise((resolve, reject) => {
       this.writer.once('error', reject);
       this.writer.once('message', () => resolve());
@@ -341,16 +344,65 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  /** Read on the audit reader thread (see `audit-reader-thread.ts`), started on first use. */
   async readAuditRecords(after: bigint, maxCount: number): Promise<AuditRecord[]> {
-    return this.run('readAuditRecords', () =>
-      this.statements.auditRecords.all(Number(after), maxCount).map(([position, stream, revision, hash, retained]) => ({
-        position: BigInt(position),
-        streamId: stream,
-        revision: BigInt(revision),
-        ...(hash === null ? {} : { hash: fromHashColumn(hash)! }),
-        retained: retained === 1,
-      })),
-    );
+    this.ensureOpen();
+    const reader = (this.auditReader ??= this.startAuditReader());
+    const id = reader.nextId++;
+    const reply = await new Promise<AuditReadReply>((resolve, reject) => {
+      reader.pending.set(id, { resolve, reject });
+      reader.worker.ref();
+      reader.worker.postMessage({ id, after: Number(after), maxCount } satisfies AuditReadRequest);
+    });
+    if ('error' in reply) {
+      throw this.translate(
+        Object.assign(new Error(reply.error.message), { code: reply.error.code }),
+        'readAuditRecords',
+      );
+    }
+    const { positions, streams, revisions, hashes, retained } = reply.columns;
+    const records = new Array<AuditRecord>(positions.length);
+    for (let i = 0; i < positions.length; i++) {
+      const hash = hashes[i];
+      records[i] = {
+        position: BigInt(positions[i]!),
+        streamId: streams[i]!,
+        revision: BigInt(revisions[i]!),
+        ...(hash == null ? {} : { hash }),
+        retained: retained[i] === 1,
+      };
+    }
+    return records;
+  }
+
+  private startAuditReader(): AuditReader {
+    const worker = startThread(import.meta.url, 'audit-reader-thread', {
+      file: this.file,
+      busyTimeoutMs: this.busyTimeoutMs,
+    });
+    const reader: AuditReader = { worker, pending: new Map(), nextId: 1 };
+    const fail = (error: unknown) => {
+      if (this.auditReader === reader) this.auditReader = undefined;
+      const failure = new StoreUnavailable(
+        `the event store's audit reader thread stopped: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+      for (const { reject } of reader.pending.values()) reject(failure);
+      reader.pending.clear();
+    };
+    worker.on('message', (reply: AuditReadReply) => {
+      const pending = reader.pending.get(reply.id);
+      reader.pending.delete(reply.id);
+      // Referenced only while a read is in flight, so an idle store never keeps the process alive.
+      if (reader.pending.size === 0) worker.unref();
+      pending?.resolve(reply);
+    });
+    worker.on('error', fail);
+    worker.on('exit', () => fail(new StoreClosed()));
+    worker.unref();
+    return reader;
   }
 
   async setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void> {
@@ -405,6 +457,16 @@ export class SqliteEventStore implements EventStore {
     this.writer.postMessage({ close: true });
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
     await this.writer.terminate();
+    const reader = this.auditReader;
+    this.auditReader = undefined;
+    if (reader) {
+      const exited = new Promise((r) => reader.worker.once('exit', r));
+      // Referenced until it has gone: an idle reader is unreferenced, and nothing else may be left.
+      reader.worker.ref();
+      reader.worker.postMessage('close');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+      await reader.worker.terminate();
+    }
     this.db.close();
   }
 
@@ -444,18 +506,4 @@ export class SqliteEventStore implements EventStore {
     }
     return error;
   }
-}
-
-/**
- * Under the TypeScript loader (tests, `tsx`) this module is a `.ts` file and so is its writer;
- * a worker does not inherit the loader, so a small bootstrap registers it first. From the build
- * both are plain `.js` and the worker starts directly.
- */
-function startWriter(file: string, options: SqliteOptions): Worker {
-  const workerData = { file, options };
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./writer-thread.js', import.meta.url), { workerData });
-  const script = new URL('./writer-thread.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
