@@ -5,6 +5,7 @@ import { PermanentAdapterError, TransientAdapterError } from '../errors.js';
 import type { NatsSendConfig } from './config.js';
 import { closeQuietly, openConnection } from './connection.js';
 import { NATS_ERROR, natsError } from './errors.js';
+import { FlushedPublisher } from './flushed-publisher.js';
 import { headersFromContext } from './headers.js';
 import { coreMessageContext } from './message-context.js';
 
@@ -20,6 +21,7 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
  */
 export class NatsSendHandler implements SendHandler {
   private connection: Promise<NatsConnection> | undefined;
+  private readonly publisher = new FlushedPublisher();
 
   constructor(private readonly config: NatsSendConfig) {}
 
@@ -46,8 +48,11 @@ export class NatsSendHandler implements SendHandler {
         const reply = await connection.request(subject, body, { headers, timeout: this.config.timeoutMs });
         return { address: subject, response: { body: reply.data, context: coreMessageContext(reply) } };
       }
-      connection.publish(subject, body, { headers });
-      if (this.config.flush) await withTimeout(connection.flush(), this.config.timeoutMs, subject);
+      if (this.config.flush) {
+        await withTimeout(this.publisher.publish(connection, subject, body, headers), this.config.timeoutMs, subject);
+      } else {
+        connection.publish(subject, body, { headers });
+      }
       return { address: subject };
     } catch (error) {
       throw natsError(error, `cannot publish to ${subject}`);
