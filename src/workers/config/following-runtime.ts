@@ -1,5 +1,6 @@
 import { parseBindings, type Bindings } from '../../domain/config/index.js';
 import type { EventStore } from '../../store/event-store.js';
+import { abortableSleep } from '../abortable-sleep.js';
 import type { Logger } from '../logger.js';
 import { exportBindings } from './bindings-io.js';
 
@@ -19,6 +20,8 @@ export interface FollowingOptions<R extends Runnable> {
    * stream per item, so this lets the whole of it land first. Default 500 ms.
    */
   readonly settleMs?: number;
+  /** How often the store is looked at for configuration changes, in ms. Default 250. */
+  readonly lookEveryMs?: number;
 }
 
 /**
@@ -65,31 +68,43 @@ export class ConfigFollowingRuntime<R extends Runnable> {
     await this.runtime.stop();
   }
 
-  /** Follows the configuration streams; a store outage is logged and the follow resumed where it was. */
+  /**
+   * Looks for configuration events every `lookEveryMs`; a store outage is logged and the follow
+   * resumed where it was. A live subscription woke on every commit of every message to find no
+   * configuration change almost every time: at 5,000 msg/s, 7% of a worker's main thread;
+   * a change is taken up only after `settleMs` anyway.
+   */
   private async follow(from: bigint): Promise<void> {
     const signal = this.abort.signal;
+    const filter = { streamPrefixes: ['config-'] };
     let after = from;
     while (!signal.aborted) {
       try {
-        for await (const change of this.options.store.subscribeAll({
-          after,
-          filter: { streamPrefixes: ['config-'] },
-          signal,
-        })) {
+        // Read up to at least this head, so the next look starts past what this one scanned.
+        const head = await this.options.store.headPosition();
+        for await (const change of this.options.store.readAll({ after, filter })) {
+          if (signal.aborted) return;
           after = change.position;
-          clearTimeout(this.timer);
-          this.timer = setTimeout(() => {
-            this.swapping = this.swapping
-              .then(() => this.takeUp())
-              .catch((error: unknown) => this.options.logger.error({ err: error }, 'configuration change failed'));
-          }, this.options.settleMs ?? 500);
+          this.changed();
         }
+        if (head > after) after = head;
+        await abortableSleep(this.options.lookEveryMs ?? 250, signal);
       } catch (error) {
         if (signal.aborted) return;
         this.options.logger.error({ err: error }, 'following the configuration failed; following again in 1 s');
         await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
       }
     }
+  }
+
+  /** Takes up the live configuration once it has stayed unchanged for `settleMs`. */
+  private changed(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.swapping = this.swapping
+        .then(() => this.takeUp())
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'configuration change failed'));
+    }, this.options.settleMs ?? 500);
   }
 
   private async takeUp(): Promise<void> {
