@@ -33,6 +33,8 @@ export interface E2eBenchOptions {
 }
 
 const RAW_SECONDS = 3;
+/** Seconds at the full rate before each routed phase's measured run (see `PhaseOptions.warmUpSeconds`). */
+const WARM_UP_SECONDS = 2;
 const RAW_BATCH = 64;
 
 /**
@@ -67,6 +69,7 @@ export async function benchE2e(options: E2eBenchOptions): Promise<Record<string,
           ratePerSec: rate,
           concurrency: routedConcurrency,
           latencyProbe: true,
+          warmUpSeconds: WARM_UP_SECONDS,
           dir,
           ...(options.profileDir ? { profileDir: join(options.profileDir, `routed-${workers}`) } : {}),
         }),
@@ -89,15 +92,15 @@ export async function benchE2e(options: E2eBenchOptions): Promise<Record<string,
       );
     }
 
-    const best = routed.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
+    const best = bestRouted(routed);
     const eventsPerMessage = routed[0]!.eventsPerMessage;
     const result = {
       messages,
       msgsPerSec: best.msgsPerSec,
       p50Ms: best.p50Ms,
       p99Ms: best.p99Ms,
-      lost: [...routed, ...scale].reduce((n, p) => n + p.lost, 0),
-      duplicates: [...routed, ...scale].reduce((n, p) => n + p.duplicates, 0),
+      lost: [...routed, ...scale].reduce((n, p) => n + p.lost + (p.warmUp?.lost ?? 0), 0),
+      duplicates: [...routed, ...scale].reduce((n, p) => n + p.duplicates + (p.warmUp?.duplicates ?? 0), 0),
       rawStoreLimitMsgsPerSec: Math.round(rawInsertsPerSec / eventsPerMessage),
       scaleOut2x: Math.round((scale[1]!.msgsPerSec / scale[0]!.msgsPerSec) * 100) / 100,
       bestWorkers: best.workers,
@@ -105,6 +108,7 @@ export async function benchE2e(options: E2eBenchOptions): Promise<Record<string,
       receiveConcurrency: RECEIVE_CONCURRENCY,
       scaleConcurrency,
       offeredPerSec: rate,
+      warmUpSeconds: WARM_UP_SECONDS,
       eventsPerMessage,
       rawInsertsPerSec: Math.round(rawInsertsPerSec),
       routed1: routed[0],
@@ -120,4 +124,14 @@ export async function benchE2e(options: E2eBenchOptions): Promise<Record<string,
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The routed phase the headline figures come from: the highest throughput, and of phases that
+ * kept up with the same offered load (within 1% of the best), the lower p99 — with both at the
+ * offered rate, which one delivered a few messages per second more is noise.
+ */
+function bestRouted(routed: readonly PhaseResult[]): PhaseResult {
+  const top = Math.max(...routed.map((p) => p.msgsPerSec));
+  return routed.filter((p) => p.msgsPerSec >= 0.99 * top).reduce((a, b) => (b.p99Ms < a.p99Ms ? b : a));
 }

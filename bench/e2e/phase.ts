@@ -17,6 +17,12 @@ export interface PhaseOptions {
   readonly ratePerSec: number;
   /** `--concurrency` of each worker; default the CLI's. */
   readonly concurrency?: number;
+  /**
+   * Offer this many seconds of traffic at the full rate before the measured run, reported apart
+   * as `warmUp`: a worker that has handled a few hundred messages still runs mostly unoptimised
+   * code, and its first second at full rate measures the JIT rather than the flow.
+   */
+  readonly warmUpSeconds?: number;
   /** Also measure latency at half the measured throughput when the offered rate was not kept up. */
   readonly latencyProbe?: boolean;
   /** Write each worker's CPU profile here (`--cpu-prof`). */
@@ -33,6 +39,8 @@ export interface PhaseResult extends TrafficResult {
   /** Events written per received message, counted from the store after the run. */
   readonly eventsPerMessage: number;
   readonly eventsByType: Record<string, number>;
+  /** The run at the full rate before the measured one (`warmUpSeconds`); its losses count too. */
+  readonly warmUp?: { messages: number; p50Ms: number; p99Ms: number; lost: number; duplicates: number };
   /** Latency with the offered rate at half the throughput measured, when the full rate was not kept up. */
   readonly atHalfLoad?: { offeredPerSec: number; p50Ms: number; p99Ms: number; lost: number };
   /** Workers that needed SIGKILL to stop. */
@@ -76,6 +84,15 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     const traffic = { subjectIn: SUBJECT_IN, subjectOut: SUBJECT_OUT, stallMs: 30_000 };
     let nextId = await warmUp(nc, join(data, 'signalbox.db'), options.workers, traffic);
 
+    let warm: PhaseResult['warmUp'];
+    if (options.warmUpSeconds) {
+      const count = Math.round(options.warmUpSeconds * options.ratePerSec);
+      progress(`  ${options.label}: warming up, ${count} messages at ${options.ratePerSec}/s…`);
+      const run = await runTraffic(nc, { ...traffic, count, ratePerSec: options.ratePerSec, firstId: nextId });
+      nextId += count;
+      warm = { messages: count, p50Ms: run.p50Ms, p99Ms: run.p99Ms, lost: run.lost, duplicates: run.duplicates };
+      progress(`  ${options.label}: warm-up p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, lost ${run.lost}`);
+    }
     progress(`  ${options.label}: ${options.messages} messages offered at ${options.ratePerSec}/s…`);
     const measured = await runTraffic(nc, {
       ...traffic,
@@ -105,6 +122,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
       offeredPerSec: options.ratePerSec,
       concurrency: options.concurrency ?? 'default',
       ...counted,
+      ...(warm ? { warmUp: warm } : {}),
       ...(atHalfLoad ? { atHalfLoad } : {}),
       uncleanStops: stops.filter((s) => !s.clean).length,
     };
