@@ -117,7 +117,11 @@ export class PartitionedBuild implements SideBuild {
    */
   async prepareSwap(): Promise<void> {
     this.removeMerged();
-    const rows = countRows(this.files, this.tables);
+    // With a thread for each view there is nothing to share out: no need to count.
+    const rows =
+      this.projections.length <= this.workers.length
+        ? new Map(this.tables.map((t) => [t.name, 1]))
+        : countRows(this.files, this.tables);
     const load = this.workers.map(() => 0);
     const assigned = this.workers.map((): Projection[] => []);
     const rowsOf = (p: Projection) => p.tables.reduce((sum, t) => sum + rows.get(t.name)!, 0);
