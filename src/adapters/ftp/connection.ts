@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import { PermanentAdapterError, TransientAdapterError } from '../errors.js';
 import type { SecretResolver } from '../secrets.js';
-import { isTyped, REMOTE_ERROR } from '../remote-file/errors.js';
+import { remoteCall, remoteError, REMOTE_ERROR, type RemoteError } from '../remote-file/errors.js';
 import type {
   RemoteConnector,
   RemoteDownload,
@@ -209,20 +209,15 @@ class FtpOperations implements RemoteFileOperations {
     return Promise.resolve();
   }
 
-  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw this.translate(error, what);
-    }
+  private call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return remoteCall(what, work, (error, doing) => this.translate(error, doing));
   }
 
-  private translate(error: unknown, what: string): TransientAdapterError | PermanentAdapterError {
-    if (isTyped(error)) return error;
-    const detail = `${this.label}: ${what}: ${error instanceof Error ? error.message : String(error)}`;
-    if (ftpCode(error) === 530) {
-      return new PermanentAdapterError(REMOTE_ERROR.AUTH_FAILED, detail, { cause: error });
-    }
-    return new TransientAdapterError(REMOTE_ERROR.IO, detail, { cause: error });
+  private translate(error: unknown, what: string): RemoteError {
+    return remoteError(error, this.label, what, (cause, detail) =>
+      ftpCode(cause) === 530
+        ? new PermanentAdapterError(REMOTE_ERROR.AUTH_FAILED, detail, { cause })
+        : new TransientAdapterError(REMOTE_ERROR.IO, detail, { cause }),
+    );
   }
 }

@@ -23,3 +23,33 @@ export function asAdapterError(error: unknown, what: string): TransientAdapterEr
   const detail = error instanceof Error ? error.message : String(error);
   return new TransientAdapterError(REMOTE_ERROR.IO, `${what}: ${detail}`, { cause: error });
 }
+
+export type RemoteError = TransientAdapterError | PermanentAdapterError;
+
+/**
+ * A remote operation's failure as the adapter's typed error: typed errors pass as they are, the
+ * others are told apart by the protocol's `classify`, with a message naming the server (`label`)
+ * and the operation.
+ */
+export function remoteError(
+  error: unknown,
+  label: string,
+  what: string,
+  classify: (error: unknown, detail: string) => RemoteError,
+): RemoteError {
+  if (isTyped(error)) return error;
+  return classify(error, `${label}: ${what}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** Runs one remote operation; what it throws comes out through `translate`. */
+export async function remoteCall<T>(
+  what: string,
+  work: () => Promise<T>,
+  translate: (error: unknown, what: string) => RemoteError,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translate(error, what);
+  }
+}

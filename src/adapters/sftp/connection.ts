@@ -5,7 +5,7 @@ import type { SFTPWrapper } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
 import { PermanentAdapterError, TransientAdapterError } from '../errors.js';
 import type { SecretResolver } from '../secrets.js';
-import { isTyped, REMOTE_ERROR } from '../remote-file/errors.js';
+import { remoteCall, remoteError, REMOTE_ERROR, type RemoteError } from '../remote-file/errors.js';
 import type {
   RemoteConnector,
   RemoteDownload,
@@ -173,20 +173,14 @@ class SftpOperations implements RemoteFileOperations {
     await this.client.end().catch(() => undefined);
   }
 
-  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw this.translate(error, what);
-    }
+  private call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return remoteCall(what, work, (error, doing) => this.translate(error, doing));
   }
 
-  private translate(error: unknown, what: string): TransientAdapterError | PermanentAdapterError {
-    if (isTyped(error)) return error;
-    const detail = `${this.label}: ${what}: ${error instanceof Error ? error.message : String(error)}`;
-    if (/No SFTP connection|not connected|ECONNRESET|socket/i.test(detail)) this.state.broken = true;
-    return new TransientAdapterError(isNotFound(error) ? REMOTE_ERROR.NOT_FOUND : REMOTE_ERROR.IO, detail, {
-      cause: error,
+  private translate(error: unknown, what: string): RemoteError {
+    return remoteError(error, this.label, what, (cause, detail) => {
+      if (/No SFTP connection|not connected|ECONNRESET|socket/i.test(detail)) this.state.broken = true;
+      return new TransientAdapterError(isNotFound(cause) ? REMOTE_ERROR.NOT_FOUND : REMOTE_ERROR.IO, detail, { cause });
     });
   }
 }
