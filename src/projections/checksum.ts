@@ -14,35 +14,30 @@ export function quoteIdentifier(name: string): string {
 }
 
 /** The table's columns that follow from events: everything but its node-local bookkeeping. */
-export function derivedColumns(db: Database.Database, table: ViewTable, schema?: string): string[] {
-  const within = schema === undefined ? '' : `${quoteIdentifier(schema)}.`;
-  const columns = db.prepare(`PRAGMA ${within}table_info(${quoteIdentifier(table.name)})`).all() as {
-    name: string;
-  }[];
-  if (columns.length === 0) throw new Error(`view table ${within}${table.name} does not exist`);
+export function derivedColumns(db: Database.Database, table: ViewTable): string[] {
+  const columns = db.prepare(`PRAGMA table_info(${quoteIdentifier(table.name)})`).all() as { name: string }[];
+  if (columns.length === 0) throw new Error(`view table ${table.name} does not exist`);
   const local = new Set(table.localColumns ?? []);
   return columns.map((c) => c.name).filter((name) => !local.has(name));
 }
 
 /**
  * Two views built from the same history have the same checksum, however they were built
- * (followed live, batch by batch, or rebuilt in one pass or in slices). Tables are looked up in
- * `schema`, or wherever the connection finds them (the view file or a view's own file); `source`
- * gives, per table, what else to read its rows from (a rebuild's copies).
+ * (followed live, batch by batch, or rebuilt in one pass or in slices). Tables are read wherever
+ * the connection finds them (the view file or a view's own file); `source` gives, per table, what
+ * else to read its rows from (a rebuild's copies).
  */
 export function viewChecksum(
   db: Database.Database,
   projection: Projection,
-  schema?: string,
   source?: (table: ViewTable) => string,
 ): ViewChecksum {
   const hash = createHash('sha256');
   const rows: Record<string, number> = {};
   for (const table of projection.tables) {
-    const columns = derivedColumns(db, table, schema).map(quoteIdentifier).join(', ');
+    const columns = derivedColumns(db, table).map(quoteIdentifier).join(', ');
     const order = table.key.map(quoteIdentifier).join(', ');
-    const from =
-      source?.(table) ?? (schema === undefined ? '' : `${quoteIdentifier(schema)}.`) + quoteIdentifier(table.name);
+    const from = source?.(table) ?? quoteIdentifier(table.name);
     hash.update(`\u0000table ${table.name}\n`);
     let count = 0;
     const statement = db.prepare(`SELECT ${columns} FROM ${from} ORDER BY ${order}`).raw();

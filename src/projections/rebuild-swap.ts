@@ -83,7 +83,7 @@ export function trySwap(
         rowsOf.set(table.name, rebuiltRows(live, table, sources.get(table.name)!.map(aliasOf)));
     }
     const source = (table: ViewTable) => `(${rowsOf.get(table.name)!})`;
-    const rebuilt = timed(() => projections.map((p) => viewChecksum(live, p, undefined, source)));
+    const rebuilt = timed(() => projections.map((p) => viewChecksum(live, p, source)));
     // Views built with files of their own are swapped by pointing at them; the others are copied in.
     const owned = new Map(sides.flatMap((side) => [...side.ownFiles()]));
     const copied = projections.filter((p) => !owned.has(p.name));

@@ -3,11 +3,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { messagePartition, openForReading, readPartitionPages } from '../store/sqlite/partition-pages.js';
-import { matchesFilter } from '../store/event-filter.js';
-import type { RecordedEvent } from '../store/event-store.js';
 import { mergeSlices, type MergeTable } from './rebuild-merge.js';
 import type { PartitionReply, PartitionRequest, PartitionWork } from './rebuild-protocol.js';
-import { batchWriter } from './runner.js';
+import { SideFile } from './rebuild-side.js';
 import { viewByName } from './views/index.js';
 
 const work = workerData as PartitionWork;
@@ -15,39 +13,13 @@ const port = parentPort!;
 const { index, count } = work.partition;
 const projections = work.views.map((name) => viewByName(name)!);
 const store = openForReading(work.storeFile);
-const side = new Database(work.sideFile);
-// A half-built copy is thrown away after a crash, so it need not survive one; see `rebuild.ts`.
-side.pragma('journal_mode = OFF');
-side.pragma('synchronous = OFF');
-side.pragma('cache_size = -131072');
-for (const sql of work.tables) side.exec(sql);
-const owns = (messageId: string) => messagePartition(messageId, count) === index;
-const writers = projections.map((p) => batchWriter(p, side, { exclusive: true, owns }));
 const shared = new Set(work.partition.shared);
-const counts = new Map(projections.map((p) => [p.name, 0]));
-
-/** Every slice reads the shared events; the first one counts them. */
-function counted(streamId: string, type: string): boolean {
-  return index === 0 || (streamId.startsWith('message-') && !shared.has(type));
-}
-
-const apply = side.transaction((page: readonly RecordedEvent[]) => {
-  let events = 0;
-  for (const event of page) {
-    const mine = counted(event.streamId, event.type);
-    if (mine) events++;
-    projections.forEach((projection, i) => {
-      if (!matchesFilter(event, projection.filter)) return;
-      writers[i]!.apply(event);
-      if (mine) counts.set(projection.name, counts.get(projection.name)! + 1);
-    });
-  }
-  for (const writer of writers) writer.flush();
-  return events;
-});
-
-const finish = side.transaction(() => {
-  for (const writer of writers) writer.finish?.();
+const side = new SideFile(work.sideFile, projections, {
+  tables: work.tables,
+  cacheMb: 128,
+  owns: (messageId) => messagePartition(messageId, count) === index,
+  // Every slice reads the shared events; the first one counts them.
+  counted: (event) => index === 0 || (event.streamId.startsWith('message-') && !shared.has(event.type)),
 });
 
 function pass(after: bigint, upTo: bigint): void {
@@ -59,11 +31,11 @@ function pass(after: bigint, upTo: bigint): void {
     pageSize: work.pageSize,
     ...(work.filter ? { filter: work.filter } : {}),
   })) {
-    events += apply(page);
+    events += side.apply(page);
     reply({ type: 'progress', position: page[page.length - 1]!.position });
   }
-  finish();
-  reply({ type: 'passed', events, counts: Object.fromEntries(counts) });
+  side.finish();
+  reply({ type: 'passed', events, counts: Object.fromEntries(side.counts) });
 }
 
 function reply(message: PartitionReply): void {
@@ -97,7 +69,7 @@ port.on('message', (request: PartitionRequest) => {
     if (request.type === 'pass') pass(request.after, request.upTo);
     else if (request.type === 'merge') merge(request.tables, request.files, request.into);
     else {
-      side.close();
+      side.db.close();
       store.close();
       port.close();
     }

@@ -1,0 +1,64 @@
+import Database from 'better-sqlite3';
+import { matchesFilter } from '../store/event-filter.js';
+import type { RecordedEvent } from '../store/event-store.js';
+import { batchWriter, type Projection } from './runner.js';
+
+/**
+ * Fresh copies of views in a side file of a rebuild, fed page by page: one transaction a page,
+ * the views' batch writers keeping rows in memory between pages (the file is the rebuild's
+ * alone). Used in this thread (`LocalBuild`) and in each slice's thread (`rebuild-worker.ts`).
+ */
+export class SideFile {
+  readonly db: Database.Database;
+  /** Events applied to each view, over all pages so far (those `counted` accepts). */
+  readonly counts: Map<string, number>;
+  /** Applies a page; returns how many of its events `counted` accepts. */
+  readonly apply: (page: readonly RecordedEvent[]) => number;
+  /** Completes the tables once a pass has applied its pages (see `BatchWriter.finish`). */
+  readonly finish: () => void;
+
+  constructor(
+    file: string,
+    readonly projections: readonly Projection[],
+    options: {
+      /** CREATE TABLE statements of the views' tables. */
+      readonly tables: readonly string[];
+      readonly cacheMb: number;
+      /** Only these messages' rows are kept (a slice). */
+      readonly owns?: (messageId: string) => boolean;
+      /** Whether an event counts as read here (a slice counts shared events once). Default: all. */
+      readonly counted?: (event: RecordedEvent) => boolean;
+    },
+  ) {
+    const db = (this.db = new Database(file));
+    // A half-built copy is thrown away after a crash, so it need not survive one. The default
+    // 2 MB page cache is far smaller than a large view's B-trees: every insert would read pages
+    // back from the OS.
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma(`cache_size = -${options.cacheMb * 1024}`);
+    for (const sql of options.tables) db.exec(sql);
+    const writers = projections.map((p) =>
+      batchWriter(p, db, { exclusive: true, ...(options.owns ? { owns: options.owns } : {}) }),
+    );
+    const counts = (this.counts = new Map(projections.map((p) => [p.name, 0])));
+    const counted = options.counted ?? (() => true);
+    this.apply = db.transaction((page: readonly RecordedEvent[]) => {
+      let events = 0;
+      for (const event of page) {
+        const mine = counted(event);
+        if (mine) events++;
+        projections.forEach((projection, i) => {
+          if (!matchesFilter(event, projection.filter)) return;
+          writers[i]!.apply(event);
+          if (mine) counts.set(projection.name, counts.get(projection.name)! + 1);
+        });
+      }
+      for (const writer of writers) writer.flush();
+      return events;
+    });
+    this.finish = db.transaction(() => {
+      for (const writer of writers) writer.finish?.();
+    });
+  }
+}
