@@ -1,7 +1,7 @@
 import type { EventFilter, EventStore } from '../store/event-store.js';
 import { readPages } from './read-pages.js';
 import { removeFiles, type SideBuild, type SidePass } from './rebuild-partitions.js';
-import { SideFile } from './rebuild-side.js';
+import { SideFile, type SideTable } from './rebuild-side.js';
 import type { Projection } from './runner.js';
 
 /** Fresh copies of views in one side file, built in this thread from any store. */
@@ -15,7 +15,7 @@ export class LocalBuild implements SideBuild {
     readonly projections: readonly Projection[],
     private readonly options: {
       readonly sideFile: string;
-      readonly tables: readonly string[];
+      readonly tables: readonly SideTable[];
       /** Built when a pass is done, so the swap moves them as stored. */
       readonly indexes: readonly string[];
       readonly filter?: EventFilter;
@@ -44,8 +44,8 @@ export class LocalBuild implements SideBuild {
     return { events, counts: new Map(this.side.counts) };
   }
 
-  sources(): ReadonlyMap<string, readonly string[]> {
-    return new Map(this.projections.flatMap((p) => p.tables.map((t) => [t.name, [this.file]] as const)));
+  sources(): ReadonlyMap<string, string> {
+    return new Map(this.projections.flatMap((p) => p.tables.map((t) => [t.name, this.file] as const)));
   }
 
   prepareSwap(): Promise<void> {

@@ -3,22 +3,11 @@ import { quoteIdentifier as quote } from './checksum.js';
 import type { ViewTable } from './runner.js';
 
 /**
- * A SELECT of a rebuilt table's rows from the attached files (`aliases`) holding it. From one
- * file, a bare `SELECT *`: copied into an equal, empty table, SQLite moves the rows as they are
- * stored, without decoding them. From slices, their rows in key order (each slice is read in key
- * order and the reads merged) or, for an additive table, summed per key.
+ * A SELECT of a rebuilt table's rows from the attached file `alias`. Copied into an equal, empty
+ * table, SQLite moves the rows as they are stored, without decoding them.
  */
-export function rebuiltRows(db: Database.Database, table: ViewTable, aliases: readonly string[]): string {
-  const name = quote(table.name);
-  if (aliases.length === 1) return `SELECT * FROM ${aliases[0]}.${name}`;
-  const union = aliases.map((alias) => `SELECT * FROM ${alias}.${name}`).join(' UNION ALL ');
-  const key = table.key.map(quote);
-  if (!table.additive) return `${union} ORDER BY ${key.join(', ')}`;
-  const columns = (db.prepare(`PRAGMA ${aliases[0]}.table_info(${name})`).all() as { name: string }[]).map((c) =>
-    quote(c.name),
-  );
-  const summed = columns.map((c) => (key.includes(c) ? c : `sum(${c}) AS ${c}`));
-  return `SELECT ${summed.join(', ')} FROM (${union}) GROUP BY ${key.join(', ')} ORDER BY ${key.join(', ')}`;
+export function rebuiltRows(table: ViewTable, alias: string): string {
+  return `SELECT * FROM ${alias}.${quote(table.name)}`;
 }
 
 /** A table to merge from slices: its spec, its CREATE TABLE statement and its CREATE INDEX ones. */
@@ -28,16 +17,28 @@ export interface MergeTable extends ViewTable {
 }
 
 /**
- * Fills `db`'s copy of each table with the rows of every slice (attached as `aliases`), then
- * builds its indexes: the swap then moves the table and its indexes as stored. The slices' rows
- * come merged in key order, so each goes in at the end of the B-tree.
+ * Adds the rows of the other slices (attached as `aliases`, in slice order) to the first slice's
+ * tables in `db`, then builds their indexes. Slices hold ranges of message ids in order, so the
+ * rows of a table keyed by message id go in at the end of its B-tree; rows never share a key,
+ * except in `additive` tables, which are summed per key.
  */
-export function mergeSlices(db: Database.Database, tables: readonly MergeTable[], aliases: readonly string[]): void {
+export function appendSlices(db: Database.Database, tables: readonly MergeTable[], aliases: readonly string[]): void {
   db.transaction(() => {
     for (const table of tables) {
-      db.exec(table.sql);
-      db.exec(`INSERT INTO main.${quote(table.name)} ${rebuiltRows(db, table, aliases)}`);
+      const name = quote(table.name);
+      const upsert = table.additive ? additiveUpsert(db, table) : '';
+      for (const alias of aliases) db.exec(`INSERT INTO main.${name} SELECT * FROM ${alias}.${name}${upsert}`);
       for (const index of table.indexes) db.exec(index);
     }
   })();
+}
+
+/** `ON CONFLICT` clause summing every column outside the key. */
+function additiveUpsert(db: Database.Database, table: MergeTable): string {
+  const key = table.key.map(quote);
+  const columns = (db.prepare(`PRAGMA main.table_info(${quote(table.name)})`).all() as { name: string }[])
+    .map((c) => quote(c.name))
+    .filter((c) => !key.includes(c));
+  // `WHERE true` tells SQLite's parser the ON belongs to the upsert, not to a join.
+  return ` WHERE true ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${columns.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
 }

@@ -1,11 +1,16 @@
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { startThread } from '../runtime/start-thread.js';
 import type { EventFilter } from '../store/event-store.js';
-import { quoteIdentifier } from './checksum.js';
+import { messageRanges, openForReading } from '../store/sqlite/partition-pages.js';
 import type { MergeTable } from './rebuild-merge.js';
-import type { PartitionReply, PartitionRequest, PartitionWork } from './rebuild-protocol.js';
+import {
+  followFile,
+  type PartitionReply,
+  type PartitionRequest,
+  type PartitionWork,
+  type SliceView,
+} from './rebuild-protocol.js';
 import { newViewFile } from './view-files.js';
 import type { Projection } from './runner.js';
 
@@ -22,8 +27,8 @@ export interface SideBuild {
   pass(after: bigint, upTo: bigint, progress: (position: bigint) => void): Promise<SidePass>;
   /** Readies the copies for a swap, once a pass is done (merges slices). */
   prepareSwap(): Promise<void>;
-  /** Per table, the files holding its rebuilt rows: one, or several to merge in the swap. */
-  sources(): ReadonlyMap<string, readonly string[]>;
+  /** Per table, the file holding its rebuilt rows. */
+  sources(): ReadonlyMap<string, string>;
   /** Views whose rebuilt file is complete, to be swapped in as the view's own file (see `view-files.ts`). */
   ownFiles(): ReadonlyMap<string, string>;
   /** The swap took the own files in: closing must leave them. */
@@ -34,19 +39,30 @@ export interface SideBuild {
 /** Young-generation size of a slice's thread: the rebuild allocates fast and keeps a large cache. */
 const YOUNG_GENERATION_MB = 64;
 
+/** The files of one slice: a scratch file and a file per view. */
+interface Slice {
+  readonly scratch: string;
+  readonly views: readonly SliceView[];
+}
+
 /**
  * Views with `partition`, built in `threads` slices of the messages at once, one thread and one
- * side file each, reading the store's SQLite file directly (`readPartitionPages`). The swap
- * merges the slices: their rows never share a key, except in `additive` tables.
+ * file per view each, reading the store's SQLite file directly (`readPartitionPages`). Slices are
+ * ranges of message ids, so the swap merges them by appending each slice's rows to the first
+ * one's file, which becomes the view's own.
  */
 export class PartitionedBuild implements SideBuild {
-  private readonly files: readonly string[];
+  private readonly slices: readonly Slice[];
   private readonly workers: Worker[];
   private readonly started: Promise<void>;
   private readonly tables: readonly MergeTable[];
-  /** After `prepareSwap`: each view's new own file. */
-  private merged = new Map<string, string>();
   private readonly viewFile: string;
+  /** After `prepareSwap`: each view's merged file; later passes go there, in the first thread. */
+  private readonly merged = new Map<string, string>();
+  /** The merged files are the live views' now: closing leaves them. */
+  private adopted = false;
+  /** Events per view applied before the merge (a pass reports those since). */
+  private countsBefore = new Map<string, number>();
 
   constructor(
     readonly projections: readonly Projection[],
@@ -65,15 +81,26 @@ export class PartitionedBuild implements SideBuild {
     const shared = [...new Set(projections.flatMap((p) => p.partition?.shared ?? []))];
     this.tables = options.tables;
     this.viewFile = options.viewFile;
-    this.files = Array.from({ length: options.threads }, (_, i) => `${options.sideFile}.${i}`);
-    for (const file of this.files) removeFiles(file);
-    this.workers = this.files.map((sideFile, index) => {
+    const store = openForReading(options.storeFile);
+    const ranges = (() => {
+      try {
+        return messageRanges(store, options.threads);
+      } finally {
+        store.close();
+      }
+    })();
+    this.slices = ranges.map((_, i) => ({
+      scratch: `${options.sideFile}.${i}`,
+      views: projections.map((p) => ({ name: p.name, file: `${options.sideFile}.${i}.${p.name}` })),
+    }));
+    for (const file of this.sliceFiles()) removeFiles(file);
+    this.workers = this.slices.map((slice, index) => {
       const work: PartitionWork = {
         storeFile: options.storeFile,
-        sideFile,
-        views: projections.map((p) => p.name),
-        tables: options.tables.map((t) => t.sql),
-        partition: { index, count: options.threads, shared },
+        sideFile: slice.scratch,
+        views: slice.views,
+        tables: options.tables,
+        partition: { index, count: options.threads, shared, ...ranges[index] },
         pageSize: options.pageSize,
         ...(options.filter ? { filter: options.filter } : {}),
       };
@@ -86,9 +113,10 @@ export class PartitionedBuild implements SideBuild {
 
   async pass(after: bigint, upTo: bigint, progress: (position: bigint) => void): Promise<SidePass> {
     await this.started;
-    const reached = this.workers.map(() => after);
+    const workers = this.merged.size > 0 ? this.workers.slice(0, 1) : this.workers;
+    const reached = workers.map(() => after);
     const results = await Promise.all(
-      this.workers.map(async (worker, i) => {
+      workers.map(async (worker, i) => {
         const onProgress = (reply: PartitionReply) => {
           if (reply.type !== 'progress') return;
           reached[i] = reply.position;
@@ -96,62 +124,55 @@ export class PartitionedBuild implements SideBuild {
         };
         worker.on('message', onProgress);
         try {
-          const request: PartitionRequest = { type: 'pass', after, upTo };
-          worker.postMessage(request);
-          return await this.next(worker, 'passed');
+          return await this.ask(worker, { type: 'pass', after, upTo }, 'passed');
         } finally {
           worker.off('message', onProgress);
         }
       }),
     );
-    const counts = new Map<string, number>();
+    const counts = new Map(this.merged.size > 0 ? this.countsBefore : []);
     for (const result of results)
       for (const [view, n] of Object.entries(result.counts)) counts.set(view, (counts.get(view) ?? 0) + n);
+    if (this.merged.size === 0) this.countsBefore = counts;
     return { events: results.reduce((sum, r) => sum + r.events, 0), counts };
   }
 
   /**
-   * Merges the slices view by view, each view by one thread into its new own file, indexes
-   * included, all threads at once; the swap then only points the view at that file. The largest
-   * views are handed out first, each to the least loaded thread.
+   * Merges the slices view by view, each view by one thread, indexes included, all threads at
+   * once; the swap then only points the view at its file. The largest views are handed out
+   * first, each to the least loaded thread. Once merged, a pass catches the merged files up.
    */
   async prepareSwap(): Promise<void> {
-    this.removeMerged();
-    // With a thread for each view there is nothing to share out: no need to count.
-    const rows =
-      this.projections.length <= this.workers.length
-        ? new Map(this.tables.map((t) => [t.name, 1]))
-        : countRows(this.files, this.tables);
+    if (this.merged.size > 0) return;
+    await Promise.all(this.workers.map((worker) => this.ask(worker, { type: 'release' }, 'released')));
+    const sizeOf = (view: string) =>
+      this.slices.reduce((sum, slice) => sum + statSync(slice.views.find((v) => v.name === view)!.file).size, 0);
     const load = this.workers.map(() => 0);
     const assigned = this.workers.map((): Projection[] => []);
-    const rowsOf = (p: Projection) => p.tables.reduce((sum, t) => sum + rows.get(t.name)!, 0);
-    for (const view of [...this.projections].sort((a, b) => rowsOf(b) - rowsOf(a))) {
+    const sizes = new Map(this.projections.map((p) => [p.name, sizeOf(p.name)]));
+    for (const view of [...this.projections].sort((a, b) => sizes.get(b.name)! - sizes.get(a.name)!)) {
       const least = load.indexOf(Math.min(...load));
-      load[least]! += rowsOf(view);
+      load[least]! += sizes.get(view.name)!;
       assigned[least]!.push(view);
     }
     await Promise.all(
       this.workers.map(async (worker, i) => {
         for (const view of assigned[i]!) {
+          const [main, ...others] = this.slices.map((slice) => slice.views.find((v) => v.name === view.name)!.file);
           const into = newViewFile(this.viewFile, view.name);
           const names = new Set(view.tables.map((t) => t.name));
           const tables = this.tables.filter((t) => names.has(t.name));
-          const request: PartitionRequest = { type: 'merge', tables, files: this.files, into };
-          worker.postMessage(request);
-          await this.next(worker, 'merged');
+          await this.ask(worker, { type: 'merge', tables, main: main!, others, into }, 'merged');
           this.merged.set(view.name, into);
         }
       }),
     );
+    const views = this.projections.map((p) => ({ name: p.name, file: this.merged.get(p.name)! }));
+    await this.ask(this.workers[0]!, { type: 'follow', views }, 'following');
   }
 
-  sources(): ReadonlyMap<string, readonly string[]> {
-    return new Map(
-      this.projections.flatMap((p) => {
-        const own = this.merged.get(p.name);
-        return p.tables.map((t) => [t.name, own ? [own] : this.files] as const);
-      }),
-    );
+  sources(): ReadonlyMap<string, string> {
+    return new Map(this.projections.flatMap((p) => p.tables.map((t) => [t.name, this.merged.get(p.name)!] as const)));
   }
 
   ownFiles(): ReadonlyMap<string, string> {
@@ -159,12 +180,7 @@ export class PartitionedBuild implements SideBuild {
   }
 
   adopt(): void {
-    this.merged = new Map();
-  }
-
-  private removeMerged(): void {
-    for (const file of this.merged.values()) removeFiles(file);
-    this.merged = new Map();
+    this.adopted = true;
   }
 
   async close(): Promise<void> {
@@ -176,8 +192,25 @@ export class PartitionedBuild implements SideBuild {
         return exited;
       }),
     );
-    for (const file of this.files) removeFiles(file);
-    this.removeMerged();
+    for (const file of this.sliceFiles()) removeFiles(file);
+    if (!this.adopted) for (const file of this.merged.values()) removeFiles(file);
+  }
+
+  private sliceFiles(): string[] {
+    return [
+      followFile(this.slices[0]!.scratch),
+      ...this.slices.flatMap((slice) => [slice.scratch, ...slice.views.map((v) => v.file)]),
+    ];
+  }
+
+  private ask<T extends PartitionReply['type']>(
+    worker: Worker,
+    request: PartitionRequest,
+    type: T,
+  ): Promise<Extract<PartitionReply, { type: T }>> {
+    const reply = this.next(worker, type);
+    worker.postMessage(request);
+    return reply;
   }
 
   /** The worker's next reply of that type; a failure or an exit rejects. */
@@ -213,26 +246,6 @@ export class PartitionedBuild implements SideBuild {
       worker.once('exit', onExit);
     });
   }
-}
-
-/** Rows of each table over all slices, to share the merging out evenly. */
-function countRows(files: readonly string[], tables: readonly MergeTable[]): Map<string, number> {
-  const rows = new Map(tables.map((t) => [t.name, 0]));
-  for (const file of files) {
-    const db = new Database(file, { readonly: true });
-    try {
-      for (const table of tables) {
-        const count = db
-          .prepare(`SELECT count(*) FROM ${quoteIdentifier(table.name)}`)
-          .pluck()
-          .get() as number;
-        rows.set(table.name, rows.get(table.name)! + count);
-      }
-    } finally {
-      db.close();
-    }
-  }
-  return rows;
 }
 
 export function removeFiles(file: string): void {

@@ -80,7 +80,7 @@ export function trySwap(
     for (const side of sides) {
       const sources = side.sources();
       for (const table of side.projections.flatMap((p) => p.tables))
-        rowsOf.set(table.name, rebuiltRows(live, table, sources.get(table.name)!.map(aliasOf)));
+        rowsOf.set(table.name, rebuiltRows(table, aliasOf(sources.get(table.name)!)));
     }
     const source = (table: ViewTable) => `(${rowsOf.get(table.name)!})`;
     const rebuilt = timed(() => projections.map((p) => viewChecksum(live, p, source)));

@@ -1,33 +1,43 @@
 // One slice of a rebuild, in its own thread: reads its messages' events from the store's file and
-// applies them to fresh copies of the views in its own side file. See `rebuild-partitions.ts`.
+// applies them to fresh copies of the views in files of its own. See `rebuild-partitions.ts`.
+import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { messagePartition, openForReading, readPartitionPages } from '../store/sqlite/partition-pages.js';
-import { mergeSlices, type MergeTable } from './rebuild-merge.js';
-import type { PartitionReply, PartitionRequest, PartitionWork } from './rebuild-protocol.js';
+import { openForReading, ownsMessage, readPartitionPages } from '../store/sqlite/partition-pages.js';
+import { appendSlices, type MergeTable } from './rebuild-merge.js';
+import {
+  followFile,
+  type PartitionReply,
+  type PartitionRequest,
+  type PartitionWork,
+  type SliceView,
+} from './rebuild-protocol.js';
 import { SideFile } from './rebuild-side.js';
 import { viewByName } from './views/index.js';
 
 const work = workerData as PartitionWork;
 const port = parentPort!;
-const { index, count } = work.partition;
-const projections = work.views.map((name) => viewByName(name)!);
+const projections = work.views.map((view) => viewByName(view.name)!);
 const store = openForReading(work.storeFile);
 const shared = new Set(work.partition.shared);
-const side = new SideFile(work.sideFile, projections, {
+let partition = work.partition;
+let side: SideFile | undefined = new SideFile(work.sideFile, projections, {
   tables: work.tables,
+  viewFiles: work.views,
   cacheMb: 128,
-  owns: (messageId) => messagePartition(messageId, count) === index,
+  owns: (messageId) => ownsMessage(work.partition, messageId),
   // Every slice reads the shared events; the first one counts them.
-  counted: (event) => index === 0 || (event.streamId.startsWith('message-') && !shared.has(event.type)),
+  counted: (event) => partition.index === 0 || (event.streamId.startsWith('message-') && !shared.has(event.type)),
 });
 
 function pass(after: bigint, upTo: bigint): void {
+  if (!side) throw new Error('this slice was merged: it has no views to apply events to');
   let events = 0;
   for (const page of readPartitionPages(store, {
     after,
     upTo,
-    partition: work.partition,
+    partition,
     pageSize: work.pageSize,
     ...(work.filter ? { filter: work.filter } : {}),
   })) {
@@ -38,38 +48,72 @@ function pass(after: bigint, upTo: bigint): void {
   reply({ type: 'passed', events, counts: Object.fromEntries(side.counts) });
 }
 
-function reply(message: PartitionReply): void {
-  port.postMessage(message);
+function release(): void {
+  side?.db.close();
+  side = undefined;
+  reply({ type: 'released' });
 }
 
-/** Merges a view's tables of every slice into its new own file (see `mergeSlices`). */
-function merge(tables: readonly MergeTable[], files: readonly string[], into: string): void {
-  const db = new Database(into);
+/** Appends the other slices' rows of a view to the first slice's file, which becomes the view's. */
+function merge(tables: readonly MergeTable[], main: string, others: readonly string[], into: string): void {
+  const db = new Database(main);
   try {
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     // Room for the index sorts in memory.
     db.pragma('cache_size = -131072');
-    const aliases = files.map((file, i) => {
+    const aliases = others.map((file, i) => {
       db.prepare(`ATTACH DATABASE ? AS slice${i}`).run(file);
       return `slice${i}`;
     });
-    mergeSlices(db, tables, aliases);
+    appendSlices(db, tables, aliases);
     for (const alias of aliases) db.exec(`DETACH DATABASE ${alias}`);
     // The file becomes a live view's: read and written by engines beside each other.
     db.pragma('journal_mode = WAL');
   } finally {
     db.close();
   }
+  // Written without a journal: on disk, under its new name, before the swap names it.
+  syncFile(main);
+  renameSync(main, into);
+  syncFile(dirname(into));
   reply({ type: 'merged' });
+}
+
+/** Catches the merged views up with what the live ones applied since: every message, one thread. */
+function follow(views: readonly SliceView[]): void {
+  partition = { index: 0, count: 1, shared: partition.shared };
+  side?.db.close();
+  side = new SideFile(followFile(work.sideFile), projections, {
+    tables: work.tables,
+    viewFiles: views,
+    existing: true,
+    cacheMb: 32,
+  });
+  reply({ type: 'following' });
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function reply(message: PartitionReply): void {
+  port.postMessage(message);
 }
 
 port.on('message', (request: PartitionRequest) => {
   try {
     if (request.type === 'pass') pass(request.after, request.upTo);
-    else if (request.type === 'merge') merge(request.tables, request.files, request.into);
+    else if (request.type === 'release') release();
+    else if (request.type === 'merge') merge(request.tables, request.main, request.others, request.into);
+    else if (request.type === 'follow') follow(request.views);
     else {
-      side.db.close();
+      side?.db.close();
       store.close();
       port.close();
     }

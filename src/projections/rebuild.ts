@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { EventFilter, EventStore } from '../store/event-store.js';
 import { LocalBuild } from './rebuild-local.js';
 import { PartitionedBuild, type SideBuild } from './rebuild-partitions.js';
+import type { SideTable } from './rebuild-side.js';
 import { liveSchema, trySwap, type SchemaEntry } from './rebuild-swap.js';
 import { readCheckpoint, type Projection } from './runner.js';
 import { openViewFiles, removeStaleViewFiles, setupView, syncViewFiles, viewFileOf } from './view-files.js';
@@ -210,10 +211,10 @@ function schemaOf(schema: readonly SchemaEntry[], table: string): { sql: string;
   };
 }
 
-/** The CREATE TABLE statements of these views' tables. */
-function tablesOf(projections: readonly Projection[], schema: readonly SchemaEntry[]): string[] {
+/** These views' tables with their CREATE TABLE statements. */
+function tablesOf(projections: readonly Projection[], schema: readonly SchemaEntry[]): SideTable[] {
   const names = new Set(projections.flatMap((p) => p.tables.map((t) => t.name)));
-  return schema.filter((e) => e.type === 'table' && names.has(e.table)).map((e) => e.sql);
+  return schema.filter((e) => e.type === 'table' && names.has(e.table)).map((e) => ({ name: e.table, sql: e.sql }));
 }
 
 /** The CREATE INDEX statements of these views' tables. */

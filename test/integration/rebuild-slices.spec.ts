@@ -7,7 +7,12 @@ import { operatorProjections } from '../../src/projections/operator-views.js';
 import { rebuildViews } from '../../src/projections/rebuild.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { openViewDatabase } from '../../src/projections/view-database.js';
-import { messagePartition } from '../../src/store/sqlite/partition-pages.js';
+import {
+  compareCodePoints,
+  messageRanges,
+  openForReading,
+  ownsMessage,
+} from '../../src/store/sqlite/partition-pages.js';
 import { SqliteEventStore } from '../../src/store/sqlite/index.js';
 import { resumeMessage, terminateMessage } from '../../src/workers/operations.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -19,9 +24,20 @@ beforeEach(() => History.useClock());
 afterEach(() => vi.useRealTimers());
 
 const noSubscriptions = () => ({ subscriptions: [], enabledPorts: new Set<string>() });
-// Ids ending in different characters land in different slices; the last one ends in a
-// character outside the BMP, which JavaScript holds as two UTF-16 units and SQLite as one.
+// The last id has a character outside the BMP, which JavaScript holds as two UTF-16 units and
+// SQLite as one: it sorts differently in the two unless compared by code point.
 const ids = ['m-0', 'm-1', 'm-2', 'm-a', 'm-b', 'm-c', 'm-x', 'm-\u{1F600}'];
+// Replayed copies (`c-…`, the lowest ids) of originals among the highest, and requests whose
+// replies are far from them in id order: both cross slices.
+const replays = [
+  ['c-1', 'm-x'],
+  ['c-0', 'm-c'],
+  ['c-\u{1F600}', 'm-\u{1F600}'],
+] as const;
+const correlations = [
+  ['m-1', 'm-x'],
+  ['m-b', 'm-\u{1F600}'],
+] as const;
 
 /**
  * A history whose events cross slices: replayed copies whose original is in another slice, and
@@ -47,12 +63,7 @@ async function crossingHistory(file: string): Promise<SqliteEventStore> {
   }
   await resumeMessage(h.at(t++).store, { messageId: 'm-0', port: 'out', actor: 'user:ops' }, noSubscriptions);
   await terminateMessage(h.at(t++).store, { messageId: 'm-a', actor: 'user:ops', note: 'not ours' });
-  // a copy in one slice, its original in the other (for 2 and 3 slices alike)
-  for (const [copy, original] of [
-    ['c-1', 'm-0'],
-    ['c-0', 'm-1'],
-    ['c-\u{1F600}', 'm-2'],
-  ] as const) {
+  for (const [copy, original] of replays) {
     await h.at(t++).receive(copy, ['out']);
     await h.append(`message-${copy}`, 'MessageReplayed', {
       messageId: copy,
@@ -61,10 +72,7 @@ async function crossingHistory(file: string): Promise<SqliteEventStore> {
       sendPort: 'out',
     });
   }
-  for (const [request, reply] of [
-    ['m-1', 'm-2'],
-    ['m-b', 'm-\u{1F600}'],
-  ] as const) {
+  for (const [request, reply] of correlations) {
     await h.at(t++).append(`correlation-orders-${request}`, 'CorrelationInitialized', {
       set: 'orders',
       key: request,
@@ -167,13 +175,141 @@ describe('rebuild in slices of the messages, one thread each', () => {
     }
   });
 
-  it('puts a message in the same slice as the SQL that reads its stream', () => {
+  it('catches merged slices up when the live views moved on during the rebuild', async () => {
+    const dir = join(root.path, 'moved-on');
+    mkdirSync(dir);
+    const store = await crossingHistory(join(dir, 'signalbox.db'));
+    const live = openViewDatabase(join(dir, 'views.db'));
+    try {
+      const seen = await store.headPosition();
+      // events written after the rebuild looked at the head, applied live before its swap
+      const late = new History();
+      await late.at(2_000).receive('m-late', ['out']);
+      await late.at(2_001).claim('m-late', 'out');
+      await late.at(2_002).receive('a-late', ['out', 'audit']);
+      await late.at(2_003).claim('a-late', 'audit');
+      await copyHistory(late, store);
+      for (const p of operatorProjections) await new ProjectionRunner(store, live, p).catchUp();
+      const followed = operatorProjections.map((p) => viewChecksum(live, p).checksum);
+      // the rebuild's first look at the head sees it as it was before the late events
+      let looked = false;
+      const lookedEarly = new Proxy(store, {
+        get: (target, key) =>
+          key === 'headPosition' && !looked
+            ? () => ((looked = true), Promise.resolve(seen))
+            : (Reflect.get(target, key, target) as unknown),
+      });
+      const result = await rebuildViews(lookedEarly, live, operatorProjections, { threads: 2, batchSize: 4 });
+      expect(result.position).toBe(await store.headPosition());
+      for (const [i, view] of result.views.entries()) {
+        expect(view.checksum, view.view).toBe(followed[i]);
+        expect(view.liveChecksum, view.view).toBe(followed[i]);
+      }
+      expect(result.views.find((v) => v.view === 'tracking')!.events).toBe(Number(await store.headPosition()));
+      expect(live.prepare("SELECT status FROM tracking_messages WHERE message_id = 'm-late'").pluck().get()).toBe(
+        'sending',
+      );
+      expect(readdirSync(dir).filter((name) => name.includes('.rebuild'))).toEqual([]);
+    } finally {
+      live.close();
+      await store.close();
+    }
+  });
+
+  it('places a message in a slice as the SQL that reads its stream does, by code point', () => {
     const db = new Database(':memory:');
     try {
-      const bySql = db.prepare("SELECT unicode(substr('message-' || ?, -1)) % ?").pluck();
-      for (const id of [...ids, 'c-1', '0192f5c0-7d2e-7a11-9b3c-5f1e2d3c4b5a', 'é', 'x\u{10FFFF}'])
-        for (const count of [2, 3, 4])
-          expect(messagePartition(id, count), `${id} of ${count}`).toBe(bySql.get(id, count));
+      const all = [
+        ...ids,
+        'c-1',
+        '0192f5c0-7d2e-7a11-9b3c-5f1e2d3c4b5a',
+        'é',
+        '\uE000',
+        '\uFFFF',
+        'x\u{10FFFF}',
+        'x',
+        '',
+      ];
+      const sqlCompare = db.prepare('SELECT CASE WHEN ? < ? THEN -1 WHEN ? > ? THEN 1 ELSE 0 END').pluck();
+      const inRange = db
+        .prepare("SELECT 'message-' || ? >= 'message-' || ? AND 'message-' || ? < 'message-' || ?")
+        .pluck();
+      for (const a of all) {
+        for (const b of all) {
+          expect(Math.sign(compareCodePoints(a, b)), `${a} vs ${b}`).toBe(sqlCompare.get(a, b, a, b));
+          for (const id of all) {
+            const partition = { index: 0, count: 2, shared: [], from: a, to: b };
+            expect(ownsMessage(partition, id), `${id} in [${a}, ${b})`).toBe(inRange.get(id, a, id, b) === 1);
+          }
+        }
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('cuts the messages into ranges of about as many events, each message in exactly one', async () => {
+    const dir = join(root.path, 'ranges');
+    mkdirSync(dir);
+    const store = await crossingHistory(join(dir, 'signalbox.db'));
+    const db = openForReading(join(dir, 'signalbox.db'));
+    try {
+      const messages = [...ids, ...replays.map(([copy]) => copy)];
+      for (const count of [1, 2, 3, 8]) {
+        const slices = messageRanges(db, count).map((range, index) => ({ index, count, shared: [], ...range }));
+        expect(slices).toHaveLength(count);
+        for (const id of messages)
+          expect(
+            slices.filter((s) => ownsMessage(s, id)),
+            id,
+          ).toHaveLength(1);
+        if (count === 1) continue;
+        // the history crosses slices: copies and originals, requests and replies
+        const sliceOf = (id: string) => slices.findIndex((s) => ownsMessage(s, id));
+        for (const pairs of [replays, correlations])
+          expect(pairs.filter(([a, b]) => sliceOf(a) !== sliceOf(b)).length, `${count} slices`).toBeGreaterThan(0);
+      }
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
+  it('balances the slices by events, whatever the ids look like', () => {
+    const db = new Database(':memory:');
+    try {
+      db.exec('CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL)');
+      const insert = db.prepare('INSERT INTO events (stream) VALUES (?)');
+      // 20,000 messages of 1 to 9 events each, interleaved as an engine writes them, with ids of
+      // mixed shapes, and other streams between them
+      let seed = 7;
+      const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+      const open: { id: string; left: number }[] = [];
+      const perMessage = new Map<string, number>();
+      db.transaction(() => {
+        for (let n = 0; n < 20_000 || open.length > 0;) {
+          if (n < 20_000 && (open.length < 50 || random() < 0.3)) {
+            const id =
+              random() < 0.5 ? `order-${Math.floor(random() * 1e9)}` : `${Math.floor(random() * 1e12).toString(36)}é`;
+            open.push({ id, left: 1 + Math.floor(random() * 9) });
+            n++;
+          }
+          const i = Math.floor(random() * open.length);
+          const message = open[i]!;
+          insert.run(`message-${message.id}`);
+          perMessage.set(message.id, (perMessage.get(message.id) ?? 0) + 1);
+          if (--message.left === 0) open.splice(i, 1);
+          if (random() < 0.05) insert.run('location-sftp-in');
+        }
+      })();
+      const total = [...perMessage.values()].reduce((a, b) => a + b, 0);
+      const slices = messageRanges(db, 4).map((range, index) => ({ index, count: 4, shared: [], ...range }));
+      for (const slice of slices) {
+        let events = 0;
+        for (const [id, n] of perMessage) if (ownsMessage(slice, id)) events += n;
+        expect(events / total, `slice ${slice.index}`).toBeGreaterThan(0.2);
+        expect(events / total, `slice ${slice.index}`).toBeLessThan(0.3);
+      }
     } finally {
       db.close();
     }
