@@ -82,7 +82,9 @@ function print(results: readonly RebuildResult[], json: boolean): void {
     for (const view of result.views) {
       const compared =
         view.liveChecksum === undefined
-          ? 'live view was behind: nothing to compare'
+          ? result.underLock
+            ? 'not compared: engines kept the live view moving, so the copy caught up and was swapped under the write lock'
+            : 'live view was behind: nothing to compare'
           : view.liveChecksum === view.checksum
             ? 'equals the live view'
             : `DIFFERS from the live view (${view.liveChecksum.slice(0, 16)})`;

@@ -9,6 +9,8 @@ import {
   hasOwnFile,
   inViewTransaction,
   recordViewFile,
+  syncViewFiles,
+  viewFilesGeneration,
 } from './view-files.js';
 
 export interface SchemaEntry {
@@ -42,6 +44,70 @@ export interface SwappedView {
   readonly rows: Readonly<Record<string, number>>;
 }
 
+/** The rebuilt tables, attached to the live connection: per table, the SELECT of its rows. */
+class RebuiltSources {
+  readonly projections: readonly Projection[];
+  readonly rowsOf = new Map<string, string>();
+  private readonly attached = new Map<string, string>();
+
+  constructor(
+    private readonly live: Database.Database,
+    readonly sides: readonly SideBuild[],
+  ) {
+    this.projections = sides.flatMap((side) => side.projections);
+    try {
+      for (const side of sides) {
+        const sources = side.sources();
+        for (const table of side.projections.flatMap((p) => p.tables))
+          this.rowsOf.set(table.name, rebuiltRows(table, this.aliasOf(sources.get(table.name)!)));
+      }
+    } catch (error) {
+      this.detach();
+      throw error;
+    }
+  }
+
+  /** Each side file once under its own name. */
+  private aliasOf(file: string): string {
+    let alias = this.attached.get(file);
+    if (alias === undefined) {
+      alias = `rebuilt${this.attached.size}`;
+      this.live.prepare(`ATTACH DATABASE ? AS ${alias}`).run(file);
+      this.attached.set(file, alias);
+    }
+    return alias;
+  }
+
+  checksums(): ReturnType<typeof viewChecksum>[] {
+    const source = (table: ViewTable) => `(${this.rowsOf.get(table.name)!})`;
+    return this.projections.map((p) => viewChecksum(this.live, p, source));
+  }
+
+  detach(): void {
+    for (const alias of this.attached.values()) this.live.exec(`DETACH DATABASE ${alias}`);
+    this.attached.clear();
+  }
+}
+
+function timer(timing: { checksumMs: number }) {
+  return <T>(work: () => T): T => {
+    const began = performance.now();
+    try {
+      return work();
+    } finally {
+      timing.checksumMs += performance.now() - began;
+    }
+  };
+}
+
+/** The live checkpoints' furthest position. */
+export function liveHead(live: Database.Database, projections: readonly Projection[], from: bigint): bigint {
+  return projections.reduce((max, p) => {
+    const at = readCheckpoint(live, p.name);
+    return at > max ? at : max;
+  }, from);
+}
+
 /**
  * Replaces the live views by the rebuilt ones, in one transaction of the live file, if no live
  * view has moved past `position`; returns undefined when one has (the copies must catch up
@@ -55,74 +121,104 @@ export function trySwap(
   position: bigint,
   timing: { checksumMs: number },
 ): SwappedView[] | undefined {
-  const timed = <T>(work: () => T): T => {
-    const began = performance.now();
-    try {
-      return work();
-    } finally {
-      timing.checksumMs += performance.now() - began;
-    }
-  };
-  const attached = new Map<string, string>();
+  const timed = timer(timing);
+  const sources = new RebuiltSources(live, sides);
   try {
-    // Each side file once under its own name; a table's rows are those of the files holding it.
-    const aliasOf = (file: string) => {
-      let alias = attached.get(file);
-      if (alias === undefined) {
-        alias = `rebuilt${attached.size}`;
-        live.prepare(`ATTACH DATABASE ? AS ${alias}`).run(file);
-        attached.set(file, alias);
-      }
-      return alias;
-    };
-    const projections = sides.flatMap((side) => side.projections);
-    const rowsOf = new Map<string, string>();
-    for (const side of sides) {
-      const sources = side.sources();
-      for (const table of side.projections.flatMap((p) => p.tables))
-        rowsOf.set(table.name, rebuiltRows(table, aliasOf(sources.get(table.name)!)));
-    }
-    const source = (table: ViewTable) => `(${rowsOf.get(table.name)!})`;
-    const rebuilt = timed(() => projections.map((p) => viewChecksum(live, p, source)));
-    // Views built with files of their own are swapped by pointing at them; the others are copied in.
-    const owned = new Map(sides.flatMap((side) => [...side.ownFiles()]));
-    const copied = projections.filter((p) => !owned.has(p.name));
-    const copiedTables = new Set(copied.flatMap((p) => p.tables.map((t) => t.name)));
+    const rebuilt = timed(() => sources.checksums());
     return inViewTransaction(live, (): SwappedView[] | undefined => {
-      const livePositions = projections.map((p) => readCheckpoint(live, p.name));
+      const livePositions = sources.projections.map((p) => readCheckpoint(live, p.name));
       if (livePositions.some((at) => at > position)) return undefined;
       const liveChecksums = timed(() =>
-        projections.map((p, i) => (livePositions[i] === position ? viewChecksum(live, p).checksum : undefined)),
+        sources.projections.map((p, i) => (livePositions[i] === position ? viewChecksum(live, p).checksum : undefined)),
       );
-      for (const table of rowsOf.keys()) live.exec(`DROP TABLE IF EXISTS main.${quote(table)}`);
-      // Tables and their indexes, as the copies have them: SQLite then moves the rows of each
-      // table and of each index as stored, with no sort and no B-tree insert per row.
-      for (const entry of schema.filter((e) => copiedTables.has(e.table))) live.exec(entry.sql);
-      for (const [table, rows] of rowsOf)
-        if (copiedTables.has(table)) live.exec(`INSERT INTO main.${quote(table)} ${rows}`);
-      let moved = false;
-      for (const view of copied) {
-        if (!hasOwnFile(live, view.name)) continue;
-        forgetViewFile(live, view.name);
-        moved = true;
-      }
-      for (const [view, file] of owned) {
-        recordViewFile(live, view, file);
-        moved = true;
-      }
-      if (moved) bumpViewFilesGeneration(live);
-      const save = live.prepare(
-        'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
-      );
-      for (const projection of projections) save.run(projection.name, Number(position));
-      return projections.map((p, i) => ({
-        view: p.name,
-        checksum: rebuilt[i]!.checksum,
-        rows: rebuilt[i]!.rows,
-        ...(liveChecksums[i] ? { liveChecksum: liveChecksums[i] } : {}),
-      }));
+      return swapIn(live, sources, schema, position, rebuilt, liveChecksums);
     });
   } finally {
-    for (const alias of attached.values()) live.exec(`DETACH DATABASE ${alias}`);
+    sources.detach();
   }
+}
+
+/**
+ * The swap when live views keep moving past the copies (an engine under steady traffic): under
+ * the live file's write lock, so that the runners wait, the copies catch up with the live
+ * checkpoints (`catchUp` applies the events up to a position) and are swapped in. The live views
+ * never stood where the copies stand outside the lock, so their checksums are not compared.
+ */
+export async function swapUnderLock(
+  live: Database.Database,
+  sides: readonly SideBuild[],
+  schema: readonly SchemaEntry[],
+  from: bigint,
+  catchUp: (target: bigint) => Promise<void>,
+  timing: { checksumMs: number },
+): Promise<SwappedView[]> {
+  const sources = new RebuiltSources(live, sides);
+  try {
+    for (;;) {
+      const generation = syncViewFiles(live);
+      // The write lock of the live file alone: `BEGIN IMMEDIATE` would lock every attached file
+      // too, and the copies' own files must stay writable while they catch up.
+      live.exec('BEGIN');
+      let committed = false;
+      try {
+        live.exec('DELETE FROM checkpoints WHERE 0');
+        // Another rebuild moved the view files since they were attached: look again.
+        if (viewFilesGeneration(live) !== generation) continue;
+        const position = liveHead(live, sources.projections, from);
+        await catchUp(position);
+        const rebuilt = timer(timing)(() => sources.checksums());
+        const views = swapIn(live, sources, schema, position, rebuilt, []);
+        live.exec('COMMIT');
+        committed = true;
+        return views;
+      } finally {
+        if (!committed) live.exec('ROLLBACK');
+      }
+    }
+  } finally {
+    sources.detach();
+  }
+}
+
+/** Inside the caller's transaction: moves the rebuilt views in and sets their checkpoints. */
+function swapIn(
+  live: Database.Database,
+  sources: RebuiltSources,
+  schema: readonly SchemaEntry[],
+  position: bigint,
+  rebuilt: readonly ReturnType<typeof viewChecksum>[],
+  liveChecksums: readonly (string | undefined)[],
+): SwappedView[] {
+  const { projections, rowsOf } = sources;
+  // Views built with files of their own are swapped by pointing at them; the others are copied in.
+  const owned = new Map(sources.sides.flatMap((side) => [...side.ownFiles()]));
+  const copied = projections.filter((p) => !owned.has(p.name));
+  const copiedTables = new Set(copied.flatMap((p) => p.tables.map((t) => t.name)));
+  for (const table of rowsOf.keys()) live.exec(`DROP TABLE IF EXISTS main.${quote(table)}`);
+  // Tables and their indexes, as the copies have them: SQLite then moves the rows of each
+  // table and of each index as stored, with no sort and no B-tree insert per row.
+  for (const entry of schema.filter((e) => copiedTables.has(e.table))) live.exec(entry.sql);
+  for (const [table, rows] of rowsOf)
+    if (copiedTables.has(table)) live.exec(`INSERT INTO main.${quote(table)} ${rows}`);
+  let moved = false;
+  for (const view of copied) {
+    if (!hasOwnFile(live, view.name)) continue;
+    forgetViewFile(live, view.name);
+    moved = true;
+  }
+  for (const [view, file] of owned) {
+    recordViewFile(live, view, file);
+    moved = true;
+  }
+  if (moved) bumpViewFilesGeneration(live);
+  const save = live.prepare(
+    'INSERT INTO checkpoints (view, position) VALUES (?, ?) ON CONFLICT(view) DO UPDATE SET position = excluded.position',
+  );
+  for (const projection of projections) save.run(projection.name, Number(position));
+  return projections.map((p, i) => ({
+    view: p.name,
+    checksum: rebuilt[i]!.checksum,
+    rows: rebuilt[i]!.rows,
+    ...(liveChecksums[i] ? { liveChecksum: liveChecksums[i] } : {}),
+  }));
 }

@@ -4,8 +4,8 @@ import type { EventFilter, EventStore } from '../store/event-store.js';
 import { LocalBuild } from './rebuild-local.js';
 import { PartitionedBuild, type SideBuild } from './rebuild-partitions.js';
 import type { SideTable } from './rebuild-side.js';
-import { liveSchema, trySwap, type SchemaEntry } from './rebuild-swap.js';
-import { readCheckpoint, type Projection } from './runner.js';
+import { liveHead, liveSchema, swapUnderLock, trySwap, type SchemaEntry } from './rebuild-swap.js';
+import type { Projection } from './runner.js';
 import { openViewFiles, removeStaleViewFiles, setupView, syncViewFiles, viewFileOf } from './view-files.js';
 
 export interface RebuildProgress {
@@ -37,6 +37,11 @@ export interface RebuildResult {
   readonly checksumSeconds: number;
   /** Where the rest went: building the copies (reading, decoding, applying), swapping them in. */
   readonly parts: { readonly buildSeconds: number; readonly swapSeconds: number };
+  /**
+   * The live views kept moving past the copies, so these caught up under the live file's write
+   * lock and were swapped there, without comparing checksums (see `swapUnderLock`).
+   */
+  readonly underLock: boolean;
   /** Threads that built views in slices of the messages (0: all built in this thread). */
   readonly threads: number;
   readonly views: readonly RebuiltView[];
@@ -56,7 +61,16 @@ export interface RebuildOptions {
    * to 4; at most 8.
    */
   readonly threads?: number;
+  /** Swaps tried before one under the live file's write lock (see `swapUnderLock`). Default 2. */
+  readonly optimisticSwaps?: number;
 }
+
+/**
+ * Swaps tried while the live views go on (each after catching up with them) before the swap takes
+ * the live file's write lock to catch up: under steady traffic the live views always move on
+ * while the copies are checksummed, and the tries would never end.
+ */
+const OPTIMISTIC_SWAPS = 2;
 
 /** SQLite attaches at most 10 files to a connection, and a merge attaches every slice. */
 const MAX_THREADS = 8;
@@ -155,11 +169,15 @@ export async function rebuildViews(
       );
     }
     await pass(await store.headPosition());
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const swapStarted = performance.now();
+      const buildBefore = timing.buildMs;
       await Promise.all(sides.map((side) => side.prepareSwap()));
       const replaced = new Set(sliced.map((p) => viewFileOf(live, p.name)).filter((f) => f !== undefined));
-      const views = trySwap(live, sides, schema, position, timing);
+      const underLock = attempt > (options.optimisticSwaps ?? OPTIMISTIC_SWAPS);
+      const views = underLock
+        ? await swapUnderLock(live, sides, schema, position, (target) => pass(target), timing)
+        : trySwap(live, sides, schema, position, timing);
       if (views) {
         // The new files are the views' now; the ones they replaced stay one more rebuild.
         for (const side of sides) side.adopt();
@@ -170,7 +188,8 @@ export async function rebuildViews(
           replaced,
         );
       }
-      timing.swapMs += performance.now() - swapStarted;
+      // A catch-up under the lock counts as building.
+      timing.swapMs += performance.now() - swapStarted - (timing.buildMs - buildBefore);
       if (views) {
         const order = new Map(projections.map((p, i) => [p.name, i]));
         return {
@@ -183,6 +202,7 @@ export async function rebuildViews(
             // The checksums run inside the swap; they are counted apart.
             swapSeconds: (timing.swapMs - timing.checksumMs) / 1000,
           },
+          underLock,
           threads: sliced.length > 0 ? threads : 0,
           views: views
             .map((v) => ({ ...v, events: counts.get(v.view) ?? 0 }))
@@ -190,12 +210,7 @@ export async function rebuildViews(
         };
       }
       // A live view moved past the copies while they were built: catch the copies up to it.
-      await pass(
-        projections.reduce((max, p) => {
-          const at = readCheckpoint(live, p.name);
-          return at > max ? at : max;
-        }, position),
-      );
+      await pass(liveHead(live, projections, position));
     }
   } finally {
     await Promise.allSettled(sides.map((side) => side.close()));

@@ -175,8 +175,11 @@ describe('rebuild in slices of the messages, one thread each', () => {
     }
   });
 
-  it('catches merged slices up when the live views moved on during the rebuild', async () => {
-    const dir = join(root.path, 'moved-on');
+  it.each([
+    ['after a second try', undefined],
+    ['under the live write lock', 0],
+  ])('catches merged slices up when the live views moved on during the rebuild: %s', async (how, optimisticSwaps) => {
+    const dir = join(root.path, `moved-on-${optimisticSwaps ?? 'default'}`);
     mkdirSync(dir);
     const store = await crossingHistory(join(dir, 'signalbox.db'));
     const live = openViewDatabase(join(dir, 'views.db'));
@@ -191,6 +194,8 @@ describe('rebuild in slices of the messages, one thread each', () => {
       await copyHistory(late, store);
       for (const p of operatorProjections) await new ProjectionRunner(store, live, p).catchUp();
       const followed = operatorProjections.map((p) => viewChecksum(live, p).checksum);
+      const tracking = operatorProjections[0]!;
+      expect(tracking.name).toBe('tracking');
       // the rebuild's first look at the head sees it as it was before the late events
       let looked = false;
       const lookedEarly = new Proxy(store, {
@@ -199,12 +204,19 @@ describe('rebuild in slices of the messages, one thread each', () => {
             ? () => ((looked = true), Promise.resolve(seen))
             : (Reflect.get(target, key, target) as unknown),
       });
-      const result = await rebuildViews(lookedEarly, live, operatorProjections, { threads: 2, batchSize: 4 });
+      const result = await rebuildViews(lookedEarly, live, operatorProjections, {
+        threads: 2,
+        batchSize: 4,
+        ...(optimisticSwaps === undefined ? {} : { optimisticSwaps }),
+      });
       expect(result.position).toBe(await store.headPosition());
+      expect(result.underLock).toBe(optimisticSwaps === 0);
       for (const [i, view] of result.views.entries()) {
         expect(view.checksum, view.view).toBe(followed[i]);
-        expect(view.liveChecksum, view.view).toBe(followed[i]);
+        // under the lock the live views are not checksummed: they never stood still outside it
+        expect(view.liveChecksum, view.view).toBe(optimisticSwaps === 0 ? undefined : followed[i]);
       }
+      expect(viewChecksum(live, tracking).checksum, how).toBe(followed[0]);
       expect(result.views.find((v) => v.view === 'tracking')!.events).toBe(Number(await store.headPosition()));
       expect(live.prepare("SELECT status FROM tracking_messages WHERE message_id = 'm-late'").pluck().get()).toBe(
         'sending',
