@@ -127,29 +127,49 @@ export class ProjectionRunner {
     const limit = this.options.batchSize ?? 500;
     const pending: RecordedEvent[] = [];
     let flushScheduled: Promise<void> | undefined;
+    // A batch that fails (the view file locked past the busy timeout, say) ends the run with its
+    // error, to be run again: thrown from the deferred flush, it would escape every caller.
+    let failure: { error: unknown } | undefined;
+    const stopped = new AbortController();
+    const stop = () => stopped.abort();
+    signal.addEventListener('abort', stop, { once: true });
     const flush = () => {
       const batch = pending.splice(0, pending.length);
-      if (batch.length === 0) return;
-      this.applyBatch(batch);
+      if (batch.length === 0 || failure) return;
+      try {
+        this.applyBatch(batch);
+      } catch (error) {
+        failure = { error };
+        stopped.abort();
+      }
     };
-    for await (const event of this.store.subscribeAll({
-      after: this.position,
-      signal,
-      ...(this.projection.filter ? { filter: this.projection.filter } : {}),
-    })) {
-      pending.push(event);
-      if (pending.length >= limit) flush();
-      // Apply what arrived together once the subscription has nothing more ready right now.
-      flushScheduled ??= new Promise<void>((resolve) =>
-        setImmediate(() => {
-          flushScheduled = undefined;
-          flush();
-          resolve();
-        }),
-      );
+    try {
+      for await (const event of this.store.subscribeAll({
+        after: this.position,
+        signal: stopped.signal,
+        ...(this.projection.filter ? { filter: this.projection.filter } : {}),
+      })) {
+        if (failure) break;
+        pending.push(event);
+        if (pending.length >= limit) flush();
+        // Apply what arrived together once the subscription has nothing more ready right now.
+        flushScheduled ??= new Promise<void>((resolve) =>
+          setImmediate(() => {
+            flushScheduled = undefined;
+            flush();
+            resolve();
+          }),
+        );
+      }
+      await flushScheduled;
+      flush();
+    } catch (error) {
+      // The subscription ends with an abort error when a failed batch stopped it.
+      if (!failure) throw error;
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
-    await flushScheduled;
-    flush();
+    if (failure) throw failure.error;
   }
 
   /**
