@@ -80,19 +80,21 @@ function print(results: readonly RebuildResult[], json: boolean): void {
   }
   for (const result of results) {
     for (const view of result.views) {
-      const compared =
-        view.liveChecksum === undefined
-          ? result.underLock
-            ? 'not compared: engines kept the live view moving, so the copy caught up and was swapped under the write lock'
-            : 'live view was behind: nothing to compare'
-          : view.liveChecksum === view.checksum
-            ? 'equals the live view'
-            : `DIFFERS from the live view (${view.liveChecksum.slice(0, 16)})`;
+      const checksum =
+        view.checksum === undefined
+          ? 'no checksum (engines kept the live view moving: the copy caught up and was swapped under the write lock)'
+          : `checksum ${view.checksum.slice(0, 16)} ${
+              view.liveChecksum === undefined
+                ? 'live view was behind: nothing to compare'
+                : view.liveChecksum === view.checksum
+                  ? 'equals the live view'
+                  : `DIFFERS from the live view (${view.liveChecksum.slice(0, 16)})`
+            }`;
       const rows = Object.entries(view.rows)
         .map(([table, n]) => `${table} ${n}`)
         .join(', ');
       process.stdout.write(
-        `${view.view}: ${view.events} events to position ${result.position}, checksum ${view.checksum.slice(0, 16)} ${compared}; ${rows}\n`,
+        `${view.view}: ${view.events} events to position ${result.position}, ${checksum}; ${rows}\n`,
       );
     }
     const threads = result.threads > 0 ? ` (${result.threads} threads)` : '';

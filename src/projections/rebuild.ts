@@ -17,7 +17,8 @@ export interface RebuiltView {
   readonly view: string;
   /** Events this view read (its filter leaves the others out). */
   readonly events: number;
-  readonly checksum: string;
+  /** Absent when the swap was made under the lock (`RebuildResult.underLock`). */
+  readonly checksum?: string;
   /**
    * The live view's checksum at the same position, taken in the swap's transaction; absent when
    * the live view was behind the rebuilt one (then nothing comparable existed).
@@ -39,7 +40,7 @@ export interface RebuildResult {
   readonly parts: { readonly buildSeconds: number; readonly swapSeconds: number };
   /**
    * The live views kept moving past the copies, so these caught up under the live file's write
-   * lock and were swapped there, without comparing checksums (see `swapUnderLock`).
+   * lock and were swapped there, without checksums (see `swapUnderLock`).
    */
   readonly underLock: boolean;
   /** Threads that built views in slices of the messages (0: all built in this thread). */
@@ -176,7 +177,7 @@ export async function rebuildViews(
       const replaced = new Set(sliced.map((p) => viewFileOf(live, p.name)).filter((f) => f !== undefined));
       const underLock = attempt > (options.optimisticSwaps ?? OPTIMISTIC_SWAPS);
       const views = underLock
-        ? await swapUnderLock(live, sides, schema, position, (target) => pass(target), timing)
+        ? await swapUnderLock(live, sides, schema, position, (target) => pass(target))
         : trySwap(live, sides, schema, position, timing);
       if (views) {
         // The new files are the views' now; the ones they replaced stay one more rebuild.

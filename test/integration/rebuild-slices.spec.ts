@@ -194,8 +194,6 @@ describe('rebuild in slices of the messages, one thread each', () => {
       await copyHistory(late, store);
       for (const p of operatorProjections) await new ProjectionRunner(store, live, p).catchUp();
       const followed = operatorProjections.map((p) => viewChecksum(live, p).checksum);
-      const tracking = operatorProjections[0]!;
-      expect(tracking.name).toBe('tracking');
       // the rebuild's first look at the head sees it as it was before the late events
       let looked = false;
       const lookedEarly = new Proxy(store, {
@@ -212,11 +210,11 @@ describe('rebuild in slices of the messages, one thread each', () => {
       expect(result.position).toBe(await store.headPosition());
       expect(result.underLock).toBe(optimisticSwaps === 0);
       for (const [i, view] of result.views.entries()) {
-        expect(view.checksum, view.view).toBe(followed[i]);
-        // under the lock the live views are not checksummed: they never stood still outside it
+        // under the lock no checksum is taken: the engines' runners would wait for it
+        expect(view.checksum, view.view).toBe(optimisticSwaps === 0 ? undefined : followed[i]);
         expect(view.liveChecksum, view.view).toBe(optimisticSwaps === 0 ? undefined : followed[i]);
+        expect(viewChecksum(live, operatorProjections[i]!).checksum, `${view.view} ${how}`).toBe(followed[i]);
       }
-      expect(viewChecksum(live, tracking).checksum, how).toBe(followed[0]);
       expect(result.views.find((v) => v.view === 'tracking')!.events).toBe(Number(await store.headPosition()));
       expect(live.prepare("SELECT status FROM tracking_messages WHERE message_id = 'm-late'").pluck().get()).toBe(
         'sending',
