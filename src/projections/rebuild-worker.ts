@@ -1,9 +1,10 @@
 // One slice of a rebuild, in its own thread: reads its messages' events from the store's file and
 // applies them to fresh copies of the views in files of its own. See `rebuild-partitions.ts`.
-import { closeSync, fsyncSync, openSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { syncPath } from '../runtime/sync-path.js';
 import { openForReading, ownsMessage, readPartitionPages } from '../store/sqlite/partition-pages.js';
 import { appendSlices, type MergeTable } from './rebuild-merge.js';
 import {
@@ -74,9 +75,9 @@ function merge(tables: readonly MergeTable[], main: string, others: readonly str
     db.close();
   }
   // Written without a journal: on disk, under its new name, before the swap names it.
-  syncFile(main);
+  syncPath(main);
   renameSync(main, into);
-  syncFile(dirname(into));
+  syncPath(dirname(into));
   reply({ type: 'merged' });
 }
 
@@ -91,15 +92,6 @@ function follow(views: readonly SliceView[]): void {
     cacheMb: 32,
   });
   reply({ type: 'following' });
-}
-
-function syncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function reply(message: PartitionReply): void {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { syncPath } from '../../runtime/sync-path.js';
 import { MasterKeyUnavailable } from './errors.js';
 
 /** The master key as base64 of 32 bytes; when set, no key file is read or written. */
@@ -76,21 +77,12 @@ export function createKeyFile(file: string): MasterKey {
   } finally {
     closeSync(fd);
   }
-  syncFolder(dirname(file));
+  syncPath(dirname(file));
   return { id: masterKeyId(key), key, source: file };
 }
 
 /** Makes the new key the master key file (an atomic rename over the old one). */
 export function promoteNewKeyFile(dataDir: string): void {
   renameSync(newKeyFile(dataDir), keyFile(dataDir));
-  syncFolder(dataDir);
-}
-
-function syncFolder(folder: string): void {
-  const fd = openSync(folder, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  syncPath(dataDir);
 }
