@@ -92,4 +92,28 @@ describe('audit anchors (through the port, on the in-memory store)', () => {
     const [a, b] = await anchors(store);
     expect(b!.previousAnchorHash).toBe(a!.anchorHash);
   });
+
+  it('runAnchorLoop anchors before the interval once a full anchor of events is waiting', async () => {
+    const store = new MemoryBackend().client();
+    const controller = new AbortController();
+    const loop = runAnchorLoop(store, {
+      intervalMs: 600_000,
+      backlogCheckMs: 5,
+      maxEvents: 3,
+      signal: controller.signal,
+      logger: silentLogger,
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    await store.append('message-a', [noteEvent(0), noteEvent(1)], 'no_stream');
+    // Two waiting, fewer than a full anchor: they wait for the interval.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await anchors(store)).toHaveLength(0);
+    await store.append('message-b', [noteEvent(2)], 'no_stream');
+    while ((await anchors(store)).length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    await loop;
+    const [first] = await anchors(store);
+    expect(first!.count).toBe(3);
+    expect(first!.upTo).toBe('3');
+  });
 });
