@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SchemaViolation } from '../../src/domain/errors.js';
 import { StoreCorrupt, WrongExpectedRevision } from '../../src/store/errors.js';
+import { makeEvent } from '../../src/store/make-event.js';
 import { SqliteEventStore } from '../../src/store/sqlite/index.js';
 import { noteEvent, uniqueName } from '../support/events.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -130,6 +132,29 @@ describe('SQLite store: group commit', () => {
       expect(r.reason).toBeInstanceOf(WrongExpectedRevision);
     }
     expect(results.filter((r, i) => i % 8 !== 0 && r.status === 'fulfilled')).toHaveLength(56);
+    await store.close();
+  });
+
+  it('refuses an append whose event fails its schema without failing the appends committed with it', async () => {
+    const store = new SqliteEventStore(fresh());
+    const bad = makeEvent('LeaseAcquired', { resource: 'r', holder: 'w1', term: 0, ttlMs: 1000 }, { actor: 'test' });
+    const streamsOf = Array.from({ length: 32 }, () => uniqueName('message-'));
+    const calls = streamsOf.map((stream, i) =>
+      store.append(stream, i % 4 === 0 ? [noteEvent(i), bad] : [noteEvent(i)], 'no_stream'),
+    );
+    const results = await Promise.allSettled(calls);
+    for (const [i, result] of results.entries()) {
+      if (i % 4 === 0) {
+        expect(result.status).toBe('rejected');
+        const reason = (result as PromiseRejectedResult).reason as SchemaViolation;
+        expect(reason).toBeInstanceOf(SchemaViolation);
+        expect(reason.issues.map((issue) => issue.path)).toContain('data.term');
+        expect(await store.streamRevision(streamsOf[i]!)).toBeUndefined();
+      } else {
+        expect(result.status).toBe('fulfilled');
+        expect(await store.streamRevision(streamsOf[i]!)).toBe(0n);
+      }
+    }
     await store.close();
   });
 

@@ -3,32 +3,52 @@ import { chainHashBytes, GENESIS_HASH } from '../event-hash.js';
 import { fromHashColumn } from './hash-column.js';
 import type { WriteLock } from './write-lock.js';
 
-/** One append as it crosses to the writer thread: plain values only (structured clone). */
+/**
+ * One append as it crosses to the writer thread: plain values only (structured clone). Each event
+ * goes as its JSON text; the writer thread validates it and computes its content digest (see
+ * `prepareAppend`), work that kept a busy worker's main thread a tenth fuller when done there.
+ */
 export interface WireAppend {
   readonly stream: string;
   /** `no_stream`, `any`, `exists`, or the exact revision expected. */
   readonly expected: 'no_stream' | 'any' | 'exists' | number;
-  /** `digest`: the content digest (`contentDigest`), computed by the caller; the writer chains it. */
+  /** Each event (`NewEvent`) as `JSON.stringify` wrote it. */
+  readonly events: readonly string[];
+}
+
+/** An append whose events passed their schemas, as it is written. */
+export interface PreparedAppend {
+  readonly stream: string;
+  readonly expected: WireAppend['expected'];
+  /** `digest`: the content digest (`contentDigest`); the writer chains it. */
   readonly rows: readonly { id: string; type: string; data: string; metadata: string; digest: string }[];
 }
 
-/** The result of one append: written (or an idempotent retry of a write), or a conflict. */
+/** Why an append was refused before it was written: a `SchemaViolation`'s parts, or another error's message. */
+export interface Refusal {
+  readonly subject?: string;
+  readonly issues?: readonly { path: string; message: string }[];
+  readonly message: string;
+}
+
+/** The result of one append: written (or an idempotent retry of a write), a conflict, or refused. */
 export type WireOutcome =
   | { readonly ok: true; readonly revision: number; readonly position: number }
-  | { readonly ok: false; readonly actual: number };
+  | { readonly ok: false; readonly actual: number }
+  | { readonly ok: false; readonly refused: Refusal };
 
 /**
- * A batch as it crosses to the writer thread: one flat array, per append `stream, expected, row
- * count`, then per row `id, type, data, metadata, digest`. Structured cloning one array of strings
- * costs a third of cloning an object per append and per row, which paid for the hashing.
+ * A batch as it crosses to the writer thread: one flat array, per append `stream, expected, event
+ * count`, then each event's JSON text. Structured cloning one array of strings costs a third of
+ * cloning an object per append and per event.
  */
 export type WireBatch = (string | number)[];
 
 export function encodeBatch(appends: readonly WireAppend[]): WireBatch {
   const flat: WireBatch = [];
-  for (const { stream, expected, rows } of appends) {
-    flat.push(stream, expected, rows.length);
-    for (const r of rows) flat.push(r.id, r.type, r.data, r.metadata, r.digest);
+  for (const { stream, expected, events } of appends) {
+    flat.push(stream, expected, events.length);
+    for (const event of events) flat.push(event);
   }
   return flat;
 }
@@ -40,38 +60,44 @@ export function decodeBatch(flat: WireBatch): WireAppend[] {
   while (i < flat.length) {
     const stream = next() as string;
     const expected = next() as WireAppend['expected'];
-    const rows: WireAppend['rows'][number][] = [];
-    for (let n = next() as number; n > 0; n--) {
-      rows.push({
-        id: next() as string,
-        type: next() as string,
-        data: next() as string,
-        metadata: next() as string,
-        digest: next() as string,
-      });
-    }
-    appends.push({ stream, expected, rows });
+    const events: string[] = [];
+    for (let n = next() as number; n > 0; n--) events.push(next() as string);
+    appends.push({ stream, expected, events });
   }
   return appends;
 }
 
 /**
  * A batch's outcomes as they cross back to the caller's thread: one Float64Array (transferred,
- * not copied) with two numbers per append, `[revision, position]` when written and `[actual, -1]`
- * on a conflict. Cloning an object per append cost the writer thread more than hashing does.
+ * not copied) with two numbers per append, `[revision, position]` when written, `[actual, -1]` on
+ * a conflict and `[-1, -2]` when refused, the refusals apart by index (rare: a bug's event).
+ * Cloning an object per append cost the writer thread more than hashing does.
  */
-export function encodeOutcomes(outcomes: readonly WireOutcome[]): Float64Array {
+export interface EncodedOutcomes {
+  readonly outcomes: Float64Array;
+  readonly refusals?: Record<number, Refusal>;
+}
+
+export function encodeOutcomes(outcomes: readonly WireOutcome[]): EncodedOutcomes {
   const encoded = new Float64Array(outcomes.length * 2);
+  let refusals: Record<number, Refusal> | undefined;
   outcomes.forEach((outcome, i) => {
+    if ('refused' in outcome) {
+      encoded[2 * i] = -1;
+      encoded[2 * i + 1] = -2;
+      (refusals ??= {})[i] = outcome.refused;
+      return;
+    }
     encoded[2 * i] = outcome.ok ? outcome.revision : outcome.actual;
     encoded[2 * i + 1] = outcome.ok ? outcome.position : -1;
   });
-  return encoded;
+  return refusals ? { outcomes: encoded, refusals } : { outcomes: encoded };
 }
 
-export function decodeOutcome(encoded: Float64Array, i: number): WireOutcome {
-  const first = encoded[2 * i]!;
-  const second = encoded[2 * i + 1]!;
+export function decodeOutcome({ outcomes, refusals }: EncodedOutcomes, i: number): WireOutcome {
+  const first = outcomes[2 * i]!;
+  const second = outcomes[2 * i + 1]!;
+  if (second === -2) return { ok: false, refused: refusals?.[i] ?? { message: 'refused by the writer' } };
   return second < 0 ? { ok: false, actual: first } : { ok: true, revision: first, position: second };
 }
 
@@ -136,7 +162,7 @@ export class AppendWriter {
   }
 
   /** Throws when the transaction itself fails; then nothing of the batch was written. */
-  writeBatch(batch: readonly WireAppend[]): WireOutcome[] {
+  writeBatch(batch: readonly PreparedAppend[]): WireOutcome[] {
     return this.lock.transaction(() => {
       const version = this.statements.dataVersion.get()!;
       if (version !== this.seenDataVersion) {
@@ -147,7 +173,7 @@ export class AppendWriter {
     });
   }
 
-  private applyOne({ stream, expected, rows }: WireAppend): WireOutcome {
+  private applyOne({ stream, expected, rows }: PreparedAppend): WireOutcome {
     if (expected === 'no_stream' && rows.length === 1 && !this.metaStreams.has(stream)) {
       const r = rows[0]!;
       const now = Date.now();
@@ -205,8 +231,8 @@ export class AppendWriter {
    */
   private idempotentRetry(
     stream: string,
-    expected: WireAppend['expected'],
-    rows: WireAppend['rows'],
+    expected: PreparedAppend['expected'],
+    rows: PreparedAppend['rows'],
     current: number,
   ): WireOutcome | undefined {
     const first =

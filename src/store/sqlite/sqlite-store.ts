@@ -1,7 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { validateNewEvent, type NewEvent } from '../../domain/events/index.js';
-import { contentDigest } from '../event-hash.js';
+import type { NewEvent } from '../../domain/events/index.js';
 import type {
   AppendResult,
   AuditRecord,
@@ -16,11 +15,18 @@ import type {
 } from '../event-store.js';
 import { startThread } from '../../runtime/start-thread.js';
 import { StoreClosed, StoreCorrupt, StoreUnavailable, WrongExpectedRevision } from '../errors.js';
-import { decodeOutcome, encodeBatch, trimStream, type WireAppend } from './append-writer.js';
+import { decodeOutcome, encodeBatch, trimStream, type EncodedOutcomes, type WireAppend } from './append-writer.js';
+import { refusalError } from './prepare-append.js';
 import { ChangeSignal } from './change-signal.js';
 import { filterSql } from './filter-sql.js';
 import { RAW_COLUMNS, toRecorded, toRecordedRaw, type EventRow, type RawEventRow } from './rows.js';
 import type { AuditReadReply, AuditReadRequest } from './audit-reader-thread.js';
+import {
+  prepareAuditRecords,
+  readAuditColumns,
+  type AuditColumns,
+  type AuditRecordsStatement,
+} from './audit-records.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, isCorruption, openDatabase, type SqliteOptions } from './schema.js';
 
 export interface SqliteStoreOptions extends SqliteOptions {
@@ -28,6 +34,8 @@ export interface SqliteStoreOptions extends SqliteOptions {
   readonly pollIntervalMs?: number;
   /** Most appends committed in one transaction. Default 1,000. */
   readonly maxBatch?: number;
+  /** How long the audit reader thread stays without a read before it stops, in ms. Default 30,000. */
+  readonly auditReaderIdleMs?: number;
 }
 
 interface PendingAppend {
@@ -41,7 +49,16 @@ interface AuditReader {
   readonly worker: Worker;
   readonly pending: Map<number, { resolve: (reply: AuditReadReply) => void; reject: (error: unknown) => void }>;
   nextId: number;
+  idle?: NodeJS.Timeout;
 }
+
+/**
+ * A backlog of at most this many positions is read on this thread (a millisecond or two): the
+ * reader thread is a V8 isolate of its own, 10–14 MB, worth it only for a busy store's backlog.
+ */
+const AUDIT_INLINE_ROWS = 1_000;
+/** The reader thread stops after this long without a read, and starts again when one comes. */
+const DEFAULT_AUDIT_READER_IDLE_MS = 30_000;
 
 interface MetaRow {
   max_count: number | null;
@@ -51,7 +68,7 @@ interface MetaRow {
 }
 
 type WriterReply =
-  { ready: true } | { id: number; outcomes: Float64Array } | { id: number; error: { code: string; message: string } };
+  { ready: true } | ({ id: number } & EncodedOutcomes) | { id: number; error: { code: string; message: string } };
 
 const PAGE = 500;
 const MAX_IN_FLIGHT = 2;
@@ -70,6 +87,8 @@ export class SqliteEventStore implements EventStore {
   private readonly writer: Worker;
   private readonly busyTimeoutMs: number;
   private auditReader: AuditReader | undefined;
+  private auditStatement: AuditRecordsStatement | undefined;
+  private readonly auditReaderIdleMs: number;
   private readonly writerReady: Promise<void>;
   private readonly changes: ChangeSignal;
   private readonly maxBatch: number;
@@ -96,6 +115,7 @@ export class SqliteEventStore implements EventStore {
     // Opening here first means a bad file is refused synchronously, before any thread starts.
     this.db = openDatabase(file, options);
     this.maxBatch = options.maxBatch ?? 1000;
+    this.auditReaderIdleMs = options.auditReaderIdleMs ?? DEFAULT_AUDIT_READER_IDLE_MS;
     const db = this.db;
     this.statements = {
       lastRevision: db.prepare<[string], number | null>('SELECT max(revision) FROM events WHERE stream = ?').pluck(),
@@ -129,20 +149,20 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return Promise.reject(new StoreClosed());
     if (this.writerFailure) return Promise.reject(this.writerFailure);
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
-    let rows: WireAppend['rows'];
+    // Validation, serialisation as validated and the content digest happen on the writer thread
+    // (see `prepareAppend`); here only the one `JSON.stringify` that carries each event there.
+    // Only the new event's own fields: a recorded event passed on (a copy) carries bigints too.
+    let texts: string[];
     try {
-      rows = events.map((event) => {
-        const valid = validateNewEvent(event);
-        const data = JSON.stringify(valid.data);
-        const metadata = JSON.stringify(valid.metadata);
-        // The expensive half of the audit hash, here beside the writer thread rather than in it.
-        const digest = contentDigest({ stream, id: valid.id, type: valid.type, data, metadata });
-        return { id: valid.id, type: valid.type, data, metadata, digest };
-      });
+      texts = events.map(({ id, type, data, metadata }) => JSON.stringify({ id, type, data, metadata }));
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const wire: WireAppend = { stream, expected: typeof expected === 'bigint' ? Number(expected) : expected, rows };
+    const wire: WireAppend = {
+      stream,
+      expected: typeof expected === 'bigint' ? Number(expected) : expected,
+      events: texts,
+    };
     return new Promise((resolve, reject) => {
       this.queue.push({ wire, expected, resolve, reject });
       this.scheduleSend();
@@ -191,9 +211,11 @@ export class SqliteEventStore implements EventStore {
       this.counters.appends += batch.length;
       this.changes.notify();
       batch.forEach((pending, i) => {
-        const outcome = decodeOutcome(reply.outcomes, i);
+        const outcome = decodeOutcome(reply, i);
         if (outcome.ok) {
           pending.resolve({ nextExpectedRevision: BigInt(outcome.revision), position: BigInt(outcome.position) });
+        } else if ('refused' in outcome) {
+          pending.reject(refusalError(outcome.refused));
         } else {
           const actual = outcome.actual >= 0 ? BigInt(outcome.actual) : 'no_stream';
           pending.reject(new WrongExpectedRevision(pending.wire.stream, pending.expected, actual));
@@ -344,23 +366,20 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Read on the audit reader thread (see `audit-reader-thread.ts`), started on first use. */
+  /**
+   * A small backlog is read here; a big one on the audit reader thread (see
+   * `audit-reader-thread.ts`), started when needed and stopped when idle.
+   */
   async readAuditRecords(after: bigint, maxCount: number): Promise<AuditRecord[]> {
     this.ensureOpen();
-    const reader = (this.auditReader ??= this.startAuditReader());
-    const id = reader.nextId++;
-    const reply = await new Promise<AuditReadReply>((resolve, reject) => {
-      reader.pending.set(id, { resolve, reject });
-      reader.worker.ref();
-      reader.worker.postMessage({ id, after: Number(after), maxCount } satisfies AuditReadRequest);
-    });
-    if ('error' in reply) {
-      throw this.translate(
-        Object.assign(new Error(reply.error.message), { code: reply.error.code }),
-        'readAuditRecords',
-      );
-    }
-    const { positions, streams, revisions, hashes, retained } = reply.columns;
+    const head = this.run('readAuditRecords', () => this.statements.head.get()?.seq ?? 0);
+    const columns =
+      head - Number(after) <= AUDIT_INLINE_ROWS
+        ? this.run('readAuditRecords', () =>
+            readAuditColumns((this.auditStatement ??= prepareAuditRecords(this.db)), Number(after), maxCount),
+          )
+        : await this.readAuditColumnsOnThread(after, maxCount);
+    const { positions, streams, revisions, hashes, retained } = columns;
     const records = new Array<AuditRecord>(positions.length);
     for (let i = 0; i < positions.length; i++) {
       const hash = hashes[i];
@@ -373,6 +392,24 @@ export class SqliteEventStore implements EventStore {
       };
     }
     return records;
+  }
+
+  private async readAuditColumnsOnThread(after: bigint, maxCount: number): Promise<AuditColumns> {
+    const reader = (this.auditReader ??= this.startAuditReader());
+    clearTimeout(reader.idle);
+    const id = reader.nextId++;
+    const reply = await new Promise<AuditReadReply>((resolve, reject) => {
+      reader.pending.set(id, { resolve, reject });
+      reader.worker.ref();
+      reader.worker.postMessage({ id, after: Number(after), maxCount } satisfies AuditReadRequest);
+    });
+    if ('error' in reply) {
+      throw this.translate(
+        Object.assign(new Error(reply.error.message), { code: reply.error.code }),
+        'readAuditRecords',
+      );
+    }
+    return reply.columns;
   }
 
   private startAuditReader(): AuditReader {
@@ -396,7 +433,15 @@ export class SqliteEventStore implements EventStore {
       const pending = reader.pending.get(reply.id);
       reader.pending.delete(reply.id);
       // Referenced only while a read is in flight, so an idle store never keeps the process alive.
-      if (reader.pending.size === 0) worker.unref();
+      if (reader.pending.size === 0) {
+        worker.unref();
+        clearTimeout(reader.idle);
+        reader.idle = setTimeout(() => {
+          if (this.auditReader !== reader || reader.pending.size > 0) return;
+          this.auditReader = undefined;
+          worker.postMessage('close');
+        }, this.auditReaderIdleMs).unref();
+      }
       pending?.resolve(reply);
     });
     worker.on('error', fail);
@@ -460,6 +505,7 @@ export class SqliteEventStore implements EventStore {
     const reader = this.auditReader;
     this.auditReader = undefined;
     if (reader) {
+      clearTimeout(reader.idle);
       const exited = new Promise((r) => reader.worker.once('exit', r));
       // Referenced until it has gone: an idle reader is unreferenced, and nothing else may be left.
       reader.worker.ref();
