@@ -146,19 +146,30 @@ async function warmUp(
   workers: number,
   traffic: { subjectIn: string; subjectOut: string; stallMs: number },
 ): Promise<number> {
-  const deadline = Date.now() + 60_000;
+  // Generous: on a machine shared with other work (a test run's other suites fsyncing hundreds of
+  // megabytes), a worker's first receipts can take tens of seconds; nothing here is measured.
+  const deadline = Date.now() + 120_000;
   let nextId = 0;
+  let receiving = 0;
   for (;;) {
     const batch = await runTraffic(nc, {
       ...traffic,
       count: WARMUP_BATCH,
       ratePerSec: 1_000,
       firstId: nextId,
-      stallMs: 2_000,
+      // Until every worker listens, a batch loses what was published before (2 s tells); then a
+      // send-bound flow on a busy machine may take several seconds for a batch, and waiting for it
+      // keeps the next batch from piling onto a backlog.
+      stallMs: receiving >= workers ? 10_000 : 2_000,
     });
     nextId += WARMUP_BATCH;
-    if (batch.lost === 0 && receivers(storeFile) >= workers) return nextId;
-    if (Date.now() > deadline) throw new Error(`the workers did not all receive within 60 s`);
+    receiving = receivers(storeFile);
+    if (batch.lost === 0 && receiving >= workers) return nextId;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the workers did not all receive within 120 s: ${receiving} of ${workers} received, the last batch lost ${batch.lost} of ${WARMUP_BATCH}`,
+      );
+    }
     await sleep(200);
   }
 }
