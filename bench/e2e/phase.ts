@@ -82,7 +82,7 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     nc = await connect({ servers: nats.url, name: 'bench-e2e' });
     if (options.flow === 'send-bound') startResponder(nc, SUBJECT_SLOW, 5);
     const traffic = { subjectIn: SUBJECT_IN, subjectOut: SUBJECT_OUT, stallMs: 30_000 };
-    let nextId = await warmUp(nc, join(data, 'signalbox.db'), options.workers, traffic);
+    let nextId = await warmUp(nc, join(data, 'signalbox.db'), workers, traffic);
 
     let warm: PhaseResult['warmUp'];
     if (options.warmUpSeconds) {
@@ -143,9 +143,10 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
 async function warmUp(
   nc: NatsConnection,
   storeFile: string,
-  workers: number,
+  running: readonly CliWorker[],
   traffic: { subjectIn: string; subjectOut: string; stallMs: number },
 ): Promise<number> {
+  const workers = running.length;
   // Generous: on a machine shared with other work (a test run's other suites fsyncing hundreds of
   // megabytes), a worker's first receipts can take tens of seconds; nothing here is measured.
   const deadline = Date.now() + 120_000;
@@ -167,7 +168,10 @@ async function warmUp(
     if (batch.lost === 0 && receiving >= workers) return nextId;
     if (Date.now() > deadline) {
       throw new Error(
-        `the workers did not all receive within 120 s: ${receiving} of ${workers} received, the last batch lost ${batch.lost} of ${WARMUP_BATCH}`,
+        `the workers did not all receive within 120 s: ${receiving} of ${workers} received, the last batch lost ${batch.lost} of ${WARMUP_BATCH}\n` +
+          running
+            .map((w) => `${w.name}: ${w.running ? 'running' : 'exited'}; stderr ends:\n${w.stderrTail()}`)
+            .join('\n'),
       );
     }
     await sleep(200);

@@ -104,6 +104,11 @@ export class CliWorker {
     return this.child.pid ?? -1;
   }
 
+  /** The end of what the worker wrote to stderr, for a report of what went wrong. */
+  stderrTail(chars = 1_000): string {
+    return this.stderr.slice(-chars);
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
