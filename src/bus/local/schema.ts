@@ -44,7 +44,7 @@ export function openWorkDatabase(file: string, options: WorkDatabaseOptions = {}
   try {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    db.pragma('journal_mode = WAL');
+    useWal(db, busyTimeoutMs);
     db.pragma('synchronous = NORMAL');
     // Opening beside running workers, whose queue traffic keeps the write lock busy: SQLite's busy
     // handler sleeps in growing steps and can starve behind them (a restarted worker failed to
@@ -83,4 +83,23 @@ function migrate(db: Database.Database, file: string): void {
   }
   for (let v = version; v < migrations.length; v++) db.exec(migrations[v]!);
   db.pragma(`user_version = ${migrations.length}`);
+}
+
+/**
+ * Switches a new file to WAL. Two processes opening the same new file at once can get
+ * SQLITE_BUSY at once, without the busy handler (SQLite refuses to wait where waiting could
+ * deadlock): a worker started beside another failed so under the remote-file kill test.
+ */
+function useWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 10);
+    }
+  }
 }
