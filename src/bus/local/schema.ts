@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { useWal } from '../../store/sqlite/use-wal.js';
 import { WriteLock } from '../../store/sqlite/write-lock.js';
 import { WorkQueueMisconfigured } from '../errors.js';
 
@@ -83,23 +84,4 @@ function migrate(db: Database.Database, file: string): void {
   }
   for (let v = version; v < migrations.length; v++) db.exec(migrations[v]!);
   db.pragma(`user_version = ${migrations.length}`);
-}
-
-/**
- * Switches a new file to WAL. Two processes opening the same new file at once can get
- * SQLITE_BUSY at once, without the busy handler (SQLite refuses to wait where waiting could
- * deadlock): a worker started beside another failed so under the remote-file kill test.
- */
-function useWal(db: Database.Database, timeoutMs: number): void {
-  const deadline = Date.now() + timeoutMs;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    try {
-      db.pragma('journal_mode = WAL');
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
-      Atomics.wait(pause, 0, 0, 5 + Math.random() * 10);
-    }
-  }
 }

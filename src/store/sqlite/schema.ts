@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { StoreCorrupt } from '../errors.js';
+import { useWal } from './use-wal.js';
 
 /** `SBOX` in the SQLite header's application_id: tells our files from other SQLite databases. */
 export const APPLICATION_ID = 0x53424f58;
@@ -73,8 +74,9 @@ export function openDatabase(file: string, options: SqliteOptions = {}): Databas
     throw new StoreCorrupt(`cannot open event store ${file}: ${(error as Error).message}`, { cause: error });
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    useWal(db, busyTimeoutMs);
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     migrate(db, file);
     return db;
