@@ -35,6 +35,7 @@ describe('event catalog', () => {
       'MailCompleted',
       'QueueMessageClaimed',
       'QueueMessageCompleted',
+      'ClaimsCheckpointed',
       'MessageEnqueued',
       'CorrelationInitialized',
       'CorrelationFollowed',

@@ -32,6 +32,7 @@ export const eventDefinitions = [
   location.MailCompleted,
   location.QueueMessageClaimed,
   location.QueueMessageCompleted,
+  location.ClaimsCheckpointed,
   port.MessageEnqueued,
   correlation.CorrelationInitialized,
   correlation.CorrelationFollowed,

@@ -45,3 +45,16 @@ export const QueueMessageCompleted = defineEvent(
   1,
   z.object({ location: nonEmpty, queue: nonEmpty, sourceId: nonEmpty, messageId }),
 );
+
+/**
+ * The claims open at this point of a location stream, copied by its holder: a new holder reads the
+ * stream back to the latest of these instead of from the start, so taking over a location costs
+ * the events since then, not its whole history.
+ */
+export const ClaimsCheckpointed = defineEvent(
+  'ClaimsCheckpointed',
+  1,
+  z.object({
+    open: z.array(z.discriminatedUnion('type', [FileClaimed.schema, MailClaimed.schema, QueueMessageClaimed.schema])),
+  }),
+);

@@ -42,6 +42,7 @@ const workerOnly = new Set<string>([
   'MailCompleted',
   'QueueMessageClaimed',
   'QueueMessageCompleted',
+  'ClaimsCheckpointed',
   'CorrelationInitialized',
   'CorrelationFollowed',
 ]);
