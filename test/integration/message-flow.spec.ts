@@ -256,6 +256,36 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     expect(enqueued.map((e) => (e.data as { sequence: number }).sequence)).toEqual([...Array(30).keys()]);
   });
 
+  it('order with suspend goes on past a failing send; resumed, the message it passed is sent with no failover', async () => {
+    const f = folders();
+    engine = await startTestEngine(
+      f.dir,
+      bindings(f, { port: { ordered: { onFailure: 'suspend' } }, send: { createFolder: false } }),
+    );
+    writeFileSync(join(f.inbox, 'first.txt'), '1');
+    const suspended = await eventually(async () =>
+      (await engine!.messageEvents()).find((e) => e.type === 'MessageSuspended'),
+    );
+    const messageId = (suspended.data as { messageId: string }).messageId;
+    mkdirSync(f.outbox);
+    writeFileSync(join(f.inbox, 'second.txt'), '2');
+    await eventually(() => existsSync(join(f.outbox, 'second.txt')));
+    expect(existsSync(join(f.outbox, 'first.txt'))).toBe(false);
+
+    const resumed = await resumeMessage(
+      engine.store,
+      { messageId, port: 'outbox', actor: 'user:bob' },
+      () => engine!.runtime.liveRouting,
+    );
+    expect(resumed.ok).toBe(true);
+    await eventually(() => existsSync(join(f.outbox, 'first.txt')));
+    const events = await eventually(async () => {
+      const all = await engine!.store.readStream(`message-${messageId}`);
+      return all.at(-1)?.type === 'MessageSent' && all;
+    });
+    expect(types(events).slice(-3)).toEqual(['MessageResumed', 'SendClaimed', 'MessageSent']);
+  });
+
   it('a dynamic send port sends where the message says (BTS.OutboundTransportLocation)', async () => {
     const f = folders();
     const target = join(f.dir, 'elsewhere');

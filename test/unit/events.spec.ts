@@ -37,6 +37,7 @@ describe('event catalog', () => {
       'QueueMessageCompleted',
       'ClaimsCheckpointed',
       'MessageEnqueued',
+      'BacklogCheckpointed',
       'CorrelationInitialized',
       'CorrelationFollowed',
       'ConfigDefined',

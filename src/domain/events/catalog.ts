@@ -34,6 +34,7 @@ export const eventDefinitions = [
   location.QueueMessageCompleted,
   location.ClaimsCheckpointed,
   port.MessageEnqueued,
+  port.BacklogCheckpointed,
   correlation.CorrelationInitialized,
   correlation.CorrelationFollowed,
   config.ConfigDefined,

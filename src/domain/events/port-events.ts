@@ -13,3 +13,19 @@ export const MessageEnqueued = defineEvent(
     routedAt: z.string().regex(/^\d+$/),
   }),
 );
+
+/**
+ * Where the sender of an ordered port had got to: it had moved past every entry before
+ * `nextSequence` (sent, terminated, or suspended under order with suspend). A new holder loads
+ * the backlog from here instead of from the start of the stream.
+ */
+export const BacklogCheckpointed = defineEvent(
+  'BacklogCheckpointed',
+  1,
+  z.object({
+    port: nonEmpty,
+    nextSequence: z.number().int().nonnegative(),
+    /** Global position up to which routing events had been looked at. */
+    routedAt: z.string().regex(/^\d+$/),
+  }),
+);

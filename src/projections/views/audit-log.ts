@@ -36,6 +36,7 @@ const workerOnly = new Set<string>([
   'LeaseTakenOver',
   'FenceRaised',
   'MessageEnqueued',
+  'BacklogCheckpointed',
   'FileClaimed',
   'FileCompleted',
   'MailClaimed',

@@ -2,6 +2,7 @@ import { streams } from '../../domain/streams.js';
 import type { EventStore, RecordedEvent } from '../../store/event-store.js';
 import { makeEvent } from '../../store/make-event.js';
 import type { FencedStream } from '../lease/index.js';
+import { readBackUntil } from '../read-back.js';
 
 export interface BacklogEntry {
   readonly sequence: number;
@@ -13,26 +14,58 @@ export interface BacklogEntry {
  * global order of the events that routed it. Only the port's lease holder appends to it (fenced),
  * so a sequence number is never given twice, whatever fails over.
  */
+/**
+ * Once the sender has moved this many entries past the latest checkpoint, it writes a new one
+ * (and forgets the entries before it): a new holder reads the stream back to it, not from the start.
+ */
+export const CHECKPOINT_EVERY = 1_000;
+
 export class OrderedBacklog {
-  private readonly entries: BacklogEntry[] = [];
+  /** Entries from sequence `base` on; those before it the sender has moved past. */
+  private entries: BacklogEntry[] = [];
+  private base = 0;
   private readonly enqueued = new Set<string>();
   private routedAfter = 0n;
   private waiters: (() => void)[] = [];
+  /** Sends of this port resumed by an operator, as `MessageResumed` events came. */
+  private resumed: BacklogEntry[] = [];
 
   private constructor(
     private readonly port: string,
     private readonly fenced: FencedStream,
     private readonly actor: string,
+    private readonly checkpointEvery: number,
   ) {}
 
-  /** Loads what earlier holders enqueued. */
-  static async load(store: EventStore, port: string, fenced: FencedStream, actor: string): Promise<OrderedBacklog> {
-    const backlog = new OrderedBacklog(port, fenced, actor);
-    for (const event of await store.readStream(streams.port(port))) {
-      if (event.type !== 'MessageEnqueued') continue;
+  /**
+   * Loads what earlier holders enqueued and had not moved past: the stream back to its latest
+   * `BacklogCheckpointed`, and on to the first entry that checkpoint had not passed (the entries
+   * enqueued while it was written come before it in the stream).
+   */
+  static async load(
+    store: EventStore,
+    port: string,
+    fenced: FencedStream,
+    actor: string,
+    checkpointEvery = CHECKPOINT_EVERY,
+  ): Promise<OrderedBacklog> {
+    const backlog = new OrderedBacklog(port, fenced, actor, checkpointEvery);
+    let passed: number | undefined;
+    const read = await readBackUntil(store, streams.port(port), (event) => {
+      if (event.type === 'BacklogCheckpointed' && passed === undefined) {
+        passed = event.data.nextSequence;
+        backlog.routedAfter = BigInt(event.data.routedAt);
+        return passed === 0;
+      }
+      return passed !== undefined && event.type === 'MessageEnqueued' && event.data.sequence < passed;
+    });
+    backlog.base = passed ?? 0;
+    for (const event of read) {
+      if (event.type !== 'MessageEnqueued' || event.data.sequence < backlog.base) continue;
       backlog.entries.push({ sequence: event.data.sequence, messageId: event.data.messageId });
       backlog.enqueued.add(event.data.messageId);
-      backlog.routedAfter = BigInt(event.data.routedAt);
+      const routedAt = BigInt(event.data.routedAt);
+      if (routedAt > backlog.routedAfter) backlog.routedAfter = routedAt;
     }
     return backlog;
   }
@@ -42,16 +75,63 @@ export class OrderedBacklog {
     return this.routedAfter;
   }
 
+  /** The first sequence the sender has not moved past. */
+  get start(): number {
+    return this.base;
+  }
+
   at(sequence: number): BacklogEntry | undefined {
-    return this.entries[sequence];
+    return this.entries[sequence - this.base];
   }
 
   get length(): number {
-    return this.entries.length;
+    return this.base + this.entries.length;
   }
 
-  /** Enqueues the message if the event routes it here and it is not in the backlog yet. */
+  /** Where the message is in the backlog, if it is there and not yet moved past. */
+  sequenceOf(messageId: string): number | undefined {
+    return this.enqueued.has(messageId) ? this.entries.find((e) => e.messageId === messageId)?.sequence : undefined;
+  }
+
+  /**
+   * The sender moved past every entry before `next`. Past `checkpointEvery` of them since the
+   * latest checkpoint, records a new one (fenced) and forgets the entries before it.
+   */
+  async movedTo(next: number): Promise<void> {
+    if (next - this.base < this.checkpointEvery) return;
+    await this.fenced.append([
+      makeEvent(
+        'BacklogCheckpointed',
+        { port: this.port, nextSequence: next, routedAt: this.routedAfter.toString() },
+        { actor: this.actor },
+      ),
+    ]);
+    for (const entry of this.entries.splice(0, next - this.base)) this.enqueued.delete(entry.messageId);
+    this.base = next;
+  }
+
+  /**
+   * The sends of this port an operator resumed that the sender had already moved past (order with
+   * suspend goes on past a suspended message): they are sent out of sequence, as resumed.
+   */
+  takeResumed(next: number): BacklogEntry[] {
+    const passed = this.resumed.filter((entry) => entry.sequence < next);
+    this.resumed = [];
+    return passed;
+  }
+
+  /**
+   * Enqueues the message if the event routes it here and it is not in the backlog yet; notes a
+   * send of this port resumed by an operator.
+   */
   async offer(event: RecordedEvent): Promise<void> {
+    if (event.type === 'MessageResumed' && event.data.port === this.port) {
+      // An entry the sender forgot (before `base`) was moved past: -1 stands for "before".
+      this.resumed.push({ messageId: event.data.messageId, sequence: this.sequenceOf(event.data.messageId) ?? -1 });
+      this.routedAfter = event.position;
+      this.wake();
+      return;
+    }
     const ports =
       event.type === 'MessageReceived'
         ? event.data.routing.sendPorts
@@ -63,7 +143,7 @@ export class OrderedBacklog {
       this.routedAfter = event.position;
       return;
     }
-    const sequence = this.entries.length;
+    const sequence = this.length;
     await this.fenced.append([
       makeEvent(
         'MessageEnqueued',
@@ -74,14 +154,18 @@ export class OrderedBacklog {
     this.entries.push({ sequence, messageId });
     this.enqueued.add(messageId);
     this.routedAfter = event.position;
+    this.wake();
+  }
+
+  private wake(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
   }
 
-  /** Resolves once the backlog holds more than `length` entries, or the signal aborts. */
+  /** Resolves once the backlog holds more than `length` entries, a send was resumed, or the signal aborts. */
   waitForMore(length: number, signal: AbortSignal): Promise<void> {
-    if (this.entries.length > length || signal.aborted) return Promise.resolve();
+    if (this.length > length || this.resumed.length > 0 || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         signal.removeEventListener('abort', done);

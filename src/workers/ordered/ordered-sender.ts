@@ -50,15 +50,16 @@ export async function runOrderedSender(context: SingletonContext, options: Order
   })();
 
   const sending = (async () => {
-    let next = 0;
+    let next = backlog.start;
     while (!signal.aborted) {
+      for (const late of backlog.takeResumed(next)) await deliverUntilPassed(late, options, actor, signal);
       const entry = backlog.at(next);
       if (!entry) {
         await backlog.waitForMore(next, signal);
         continue;
       }
       const step = await deliver(entry, options, actor, signal);
-      if (step === 'next') next++;
+      if (step === 'next') await backlog.movedTo(++next);
       else if (step !== 'again') await sleep(step.wait, signal);
     }
   })();
@@ -66,6 +67,20 @@ export async function runOrderedSender(context: SingletonContext, options: Order
   // Either loop failing (deposed, store down) ends the handler; the lease module restarts it.
   await Promise.race([enqueuing, sending]);
   await Promise.allSettled([enqueuing, sending]);
+}
+
+/** A resumed send the sender had moved past: sent (or suspended again) before the head goes on. */
+async function deliverUntilPassed(
+  entry: BacklogEntry,
+  options: OrderedSenderOptions,
+  actor: string,
+  signal: AbortSignal,
+): Promise<void> {
+  while (!signal.aborted) {
+    const step = await deliver(entry, { ...options, onFailure: 'suspend' }, actor, signal);
+    if (step === 'next') return;
+    if (step !== 'again') await sleep(step.wait, signal);
+  }
 }
 
 /** Takes the head message one step further; says whether to move on, try again, or wait. */
