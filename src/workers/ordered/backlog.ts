@@ -27,8 +27,8 @@ export class OrderedBacklog {
   private readonly enqueued = new Set<string>();
   private routedAfter = 0n;
   private waiters: (() => void)[] = [];
-  /** Sends of this port resumed by an operator, as `MessageResumed` events came. */
-  private resumed: BacklogEntry[] = [];
+  /** Sends of this port resumed by an operator and not yet sent again, with their event's position. */
+  private resumed: { entry: BacklogEntry; position: bigint }[] = [];
 
   private constructor(
     private readonly port: string,
@@ -102,7 +102,7 @@ export class OrderedBacklog {
     await this.fenced.append([
       makeEvent(
         'BacklogCheckpointed',
-        { port: this.port, nextSequence: next, routedAt: this.routedAfter.toString() },
+        { port: this.port, nextSequence: next, routedAt: this.persistable(this.routedAfter).toString() },
         { actor: this.actor },
       ),
     ]);
@@ -112,12 +112,28 @@ export class OrderedBacklog {
 
   /**
    * The sends of this port an operator resumed that the sender had already moved past (order with
-   * suspend goes on past a suspended message): they are sent out of sequence, as resumed.
+   * suspend goes on past a suspended message): they are sent out of sequence, as resumed. Those it
+   * has not reached yet it sends in their turn.
    */
-  takeResumed(next: number): BacklogEntry[] {
-    const passed = this.resumed.filter((entry) => entry.sequence < next);
-    this.resumed = [];
-    return passed;
+  resumedBehind(next: number): BacklogEntry[] {
+    this.resumed = this.resumed.filter(({ entry }) => entry.sequence < next);
+    return this.resumed.map(({ entry }) => entry);
+  }
+
+  /** A resumed send was sent (or suspended again). */
+  resumedDone(entry: BacklogEntry): void {
+    this.resumed = this.resumed.filter((r) => r.entry !== entry);
+  }
+
+  /**
+   * A position to record as looked at: never at or past a resume not yet sent again, so that a new
+   * holder after a crash sees that resume again (seeing an event twice does no harm: an entry is
+   * enqueued once, and a send already made is not made again).
+   */
+  private persistable(position: bigint): bigint {
+    let floor = position;
+    for (const { position: at } of this.resumed) if (at - 1n < floor) floor = at - 1n;
+    return floor;
   }
 
   /**
@@ -127,7 +143,8 @@ export class OrderedBacklog {
   async offer(event: RecordedEvent): Promise<void> {
     if (event.type === 'MessageResumed' && event.data.port === this.port) {
       // An entry the sender forgot (before `base`) was moved past: -1 stands for "before".
-      this.resumed.push({ messageId: event.data.messageId, sequence: this.sequenceOf(event.data.messageId) ?? -1 });
+      const sequence = this.sequenceOf(event.data.messageId) ?? -1;
+      this.resumed.push({ entry: { messageId: event.data.messageId, sequence }, position: event.position });
       this.routedAfter = event.position;
       this.wake();
       return;
@@ -147,7 +164,7 @@ export class OrderedBacklog {
     await this.fenced.append([
       makeEvent(
         'MessageEnqueued',
-        { port: this.port, messageId, sequence, routedAt: event.position.toString() },
+        { port: this.port, messageId, sequence, routedAt: this.persistable(event.position).toString() },
         { actor: this.actor, correlationId: messageId },
       ),
     ]);

@@ -52,7 +52,10 @@ export async function runOrderedSender(context: SingletonContext, options: Order
   const sending = (async () => {
     let next = backlog.start;
     while (!signal.aborted) {
-      for (const late of backlog.takeResumed(next)) await deliverUntilPassed(late, options, actor, signal);
+      for (const late of backlog.resumedBehind(next)) {
+        await deliverUntilPassed(late, options, actor, signal);
+        backlog.resumedDone(late);
+      }
       const entry = backlog.at(next);
       if (!entry) {
         await backlog.waitForMore(next, signal);
