@@ -107,6 +107,8 @@ export interface OutboundMessage {
   readonly context: MessageContext;
   /** Opens the body as a stream (from the event or the blob store). */
   openBody(): Promise<Readable>;
+  /** The body's size in bytes, as recorded at receipt: lets a transport announce it (Content-Length). */
+  readonly bodySize?: number;
   /** The whole body; refused past a size limit, for transports that need it in one piece. */
   readBody(maxBytes?: number): Promise<Buffer>;
   /** The message's other parts as received (mail attachments), each opened as a stream. */

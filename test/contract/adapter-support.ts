@@ -173,6 +173,7 @@ export function outbound(
     context: options.context ?? { promoted: {}, written: {} },
     // Several small chunks, so an adapter that assumes one chunk is caught.
     openBody: async () => Readable.from(chunked(body, 64 * 1024)),
+    bodySize: body.length,
     readBody: async (max = Number.POSITIVE_INFINITY) => {
       if (body.length > max) throw new Error(`body of ${body.length} bytes exceeds ${max}`);
       return body;

@@ -77,14 +77,27 @@ describe('HTTP send handler against real servers', () => {
       'x-trace': 't-1',
       'idempotency-key': 'm-1:partner',
       'content-type': 'application/octet-stream',
-      'transfer-encoding': 'chunked',
+      // The engine knows the size from the receipt: announced, not chunked, so servers that
+      // refuse chunked uploads (411 Length Required) take it.
+      'content-length': String(300 * 1024),
       host: b.url.replace('http://', ''),
     });
+    expect(got!.headers['transfer-encoding']).toBeUndefined();
     expect(got!.headers.authorization).toBeUndefined();
     expect(got!.headers['x-absent']).toBeUndefined();
     // The same message sent again (a retry) carries the same key.
     await handler.send({ ...message, attempt: 2 }, signal());
     expect(b.received[1]!.headers['idempotency-key']).toBe('m-1:partner');
+  });
+
+  it('a body of unknown size goes chunked', async () => {
+    const b = await backend();
+    const body = Buffer.alloc(70 * 1024, 3);
+    const { bodySize: _known, ...message } = outbound(body);
+    await sender({ url: `${b.url}/in` }).send(message, signal());
+    expect(b.received[0]!.body.equals(body)).toBe(true);
+    expect(b.received[0]!.headers['transfer-encoding']).toBe('chunked');
+    expect(b.received[0]!.headers['content-length']).toBeUndefined();
   });
 
   it('maps statuses: 5xx, 429 and 408 are transient; other 4xx and 3xx are permanent, with the status', async () => {

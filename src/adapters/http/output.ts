@@ -44,6 +44,8 @@ export class HttpSendHandler implements SendHandler {
     headers['content-type'] = config.contentType ?? message.contentType ?? 'application/octet-stream';
     if (config.idempotencyKey) headers['idempotency-key'] = `${message.messageId}:${message.port}`;
     if (config.auth) headers.authorization = await authorizationHeader(config.auth, this.secret!);
+    // A known size goes as Content-Length: servers that refuse chunked uploads (411) take it.
+    if (message.bodySize !== undefined) headers['content-length'] = String(message.bodySize);
     const agent = await this.connect();
     const timeout = AbortSignal.timeout(config.timeoutMs);
     const deadline = AbortSignal.any([signal, timeout]);

@@ -59,6 +59,7 @@ export async function sendAttempt(
       context,
       ...(contentType === undefined ? {} : { contentType }),
       openBody: () => openBody(body, blobs),
+      bodySize: body.size,
       readBody: (maxBytes?: number) => readBody(body, blobs, maxBytes),
       ...(parts && parts.length > 0
         ? {
