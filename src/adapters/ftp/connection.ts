@@ -2,6 +2,7 @@ import type { Client, FileInfo } from 'basic-ftp';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
+import { youngGarbage } from '../../runtime/young-garbage.js';
 import { PermanentAdapterError, TransientAdapterError } from '../errors.js';
 import type { SecretResolver } from '../secrets.js';
 import { remoteCall, remoteError, REMOTE_ERROR, type RemoteError } from '../remote-file/errors.js';
@@ -131,6 +132,8 @@ class FtpOperations implements RemoteFileOperations {
     const sink = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         if (body.destroyed) return callback(new Error('download abandoned by its reader'));
+        // The data socket allocates each chunk; over TLS the decrypted copy is the one read here.
+        youngGarbage(chunk.length);
         if (body.write(chunk)) return callback();
         const resume = () => {
           body.off('drain', resume);
@@ -172,6 +175,7 @@ class FtpOperations implements RemoteFileOperations {
       new Transform({
         transform(chunk: Buffer, _encoding, callback) {
           bytes += chunk.length;
+          youngGarbage(chunk.length);
           callback(null, chunk);
         },
       }),

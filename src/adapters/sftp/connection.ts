@@ -3,6 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SFTPWrapper } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
+import { youngGarbage } from '../../runtime/young-garbage.js';
 import { PermanentAdapterError, TransientAdapterError } from '../errors.js';
 import type { SecretResolver } from '../secrets.js';
 import { remoteCall, remoteError, REMOTE_ERROR, type RemoteError } from '../remote-file/errors.js';
@@ -128,7 +129,15 @@ class SftpOperations implements RemoteFileOperations {
       failed.destroy(this.translate(error, `download ${path}`));
       return { body: failed, finish: () => Promise.resolve() };
     }
-    const body = stream.pipe(new Transform({ transform: (chunk: Buffer, _e, callback) => callback(null, chunk) }));
+    // Each chunk read leaves ssh2's received packet, its decrypted copy and the chunk behind.
+    const body = stream.pipe(
+      new Transform({
+        transform: (chunk: Buffer, _e, callback) => {
+          youngGarbage(3 * chunk.length);
+          callback(null, chunk);
+        },
+      }),
+    );
     stream.once('error', (error) => body.destroy(this.translate(error, `download ${path}`)));
     // Destroying the SFTP read stream closes its handle; the connection stays usable.
     body.once('close', () => stream.destroy());

@@ -1,17 +1,31 @@
 import { Writable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
+import { youngGarbage } from '../../runtime/young-garbage.js';
+
+/** The largest piece written at once, and the size of the one buffer each piece is copied into. */
+const STAGE_BYTES = 64 * 1024;
+/** ssh2's largest write to a server that does not announce its limits (OpenSSH does). */
+const DEFAULT_MAX_WRITE = 34_000 - 2 * 1024;
 
 /**
  * Writes to an open SFTP handle with several writes in flight at once. ssh2's own write stream
  * waits for each write's answer before the next, which on a loopback link (delayed ACKs) gives
  * about 2 MB/s; with `maxInFlight` outstanding the link stays busy. Memory stays bounded: at most
- * `maxInFlight` chunks wait for their answer.
+ * `maxInFlight` writes wait for their answer.
+ *
+ * ssh2 copies a write's bytes into its request packet before `write` returns, but keeps the
+ * buffer it was given until the answer (to write the rest of one larger than the server takes).
+ * Given the body's own chunks, 32 writes in flight kept 2 MB of them alive across young
+ * collections, which moved them to the old generation, where they piled up as garbage until a
+ * full collection. So each piece is copied into one buffer of this writer's, no larger than
+ * the server takes; ssh2 then keeps only that, and the chunks die young.
  */
 export class PipelinedWrite extends Writable {
   private position = 0;
   private inFlight = 0;
   private failure: Error | undefined;
   private resume: (() => void) | undefined;
+  private readonly stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
 
   constructor(
     private readonly sftp: SFTPWrapper,
@@ -27,18 +41,35 @@ export class PipelinedWrite extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failure) return callback(this.failure);
-    const offset = this.position;
-    this.position += chunk.length;
-    this.inFlight++;
-    this.sftp.write(this.handle, chunk, 0, chunk.length, offset, (error) => {
-      this.inFlight--;
-      if (error && !this.failure) this.failure = error;
-      const resume = this.resume;
-      this.resume = undefined;
-      resume?.();
-    });
-    if (this.inFlight < this.maxInFlight) callback();
-    else this.resume = () => callback(this.failure);
+    const piece = this.piece();
+    for (let from = 0; from < chunk.length; from += piece) {
+      const length = Math.min(piece, chunk.length - from);
+      chunk.copy(this.stage, 0, from, from + length);
+      const offset = this.position;
+      this.position += length;
+      this.inFlight++;
+      this.sftp.write(this.handle, this.stage, 0, length, offset, (error) => {
+        this.inFlight--;
+        if (error && !this.failure) this.failure = error;
+        const resume = this.resume;
+        this.resume = undefined;
+        resume?.();
+      });
+    }
+    // The chunk, and ssh2's SFTP packet, SSH packet and cipher output made from it, are garbage now.
+    youngGarbage(4 * chunk.length);
+    if (this.inFlight < this.maxInFlight) return callback();
+    const resume = () => {
+      if (this.failure || this.inFlight < this.maxInFlight) callback(this.failure);
+      else this.resume = resume;
+    };
+    this.resume = resume;
+  }
+
+  /** No larger than the server takes: a longer write would be finished from the stage later. */
+  private piece(): number {
+    const max = (this.sftp as unknown as { _maxWriteLen?: unknown })._maxWriteLen;
+    return Math.min(STAGE_BYTES, typeof max === 'number' && max > 0 ? max : DEFAULT_MAX_WRITE);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
