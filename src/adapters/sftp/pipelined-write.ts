@@ -25,6 +25,8 @@ export class PipelinedWrite extends Writable {
   private inFlight = 0;
   private failure: Error | undefined;
   private resume: (() => void) | undefined;
+  /** The chunk being written, while some of it waits for a write to be answered. */
+  private current: { chunk: Buffer; from: number; callback: (error?: Error | null) => void } | undefined;
   private readonly stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
 
   constructor(
@@ -41,29 +43,45 @@ export class PipelinedWrite extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failure) return callback(this.failure);
-    const piece = this.piece();
-    for (let from = 0; from < chunk.length; from += piece) {
-      const length = Math.min(piece, chunk.length - from);
-      chunk.copy(this.stage, 0, from, from + length);
-      const offset = this.position;
-      this.position += length;
-      this.inFlight++;
-      this.sftp.write(this.handle, this.stage, 0, length, offset, (error) => {
-        this.inFlight--;
-        if (error && !this.failure) this.failure = error;
-        const resume = this.resume;
-        this.resume = undefined;
-        resume?.();
-      });
+    this.current = { chunk, from: 0, callback };
+    this.pump();
+  }
+
+  /** Writes pieces of the current chunk while fewer than `maxInFlight` wait; again at each answer. */
+  private pump(): void {
+    const current = this.current;
+    if (!current) return;
+    if (this.failure) {
+      this.current = undefined;
+      return current.callback(this.failure);
     }
-    // The chunk, and ssh2's SFTP packet, SSH packet and cipher output made from it, are garbage now.
+    const { chunk } = current;
+    const piece = this.piece();
+    while (current.from < chunk.length && this.inFlight < this.maxInFlight) {
+      const length = Math.min(piece, chunk.length - current.from);
+      chunk.copy(this.stage, 0, current.from, current.from + length);
+      current.from += length;
+      this.send(length);
+    }
+    if (current.from < chunk.length || this.inFlight >= this.maxInFlight) return;
+    this.current = undefined;
+    // The chunk, and ssh2's SFTP packets, SSH packets and cipher output made from it, are garbage now.
     youngGarbage(4 * chunk.length);
-    if (this.inFlight < this.maxInFlight) return callback();
-    const resume = () => {
-      if (this.failure || this.inFlight < this.maxInFlight) callback(this.failure);
-      else this.resume = resume;
-    };
-    this.resume = resume;
+    current.callback();
+  }
+
+  private send(length: number): void {
+    const offset = this.position;
+    this.position += length;
+    this.inFlight++;
+    this.sftp.write(this.handle, this.stage, 0, length, offset, (error) => {
+      this.inFlight--;
+      if (error && !this.failure) this.failure = error;
+      this.pump();
+      const resume = this.resume;
+      this.resume = undefined;
+      resume?.();
+    });
   }
 
   /** No larger than the server takes: a longer write would be finished from the stage later. */

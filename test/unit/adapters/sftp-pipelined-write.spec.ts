@@ -44,6 +44,18 @@ describe('PipelinedWrite', () => {
     expect(writer.bytes).toBe(body.length);
     expect(file.subarray(0, body.length).equals(body)).toBe(true);
     expect(stats().largest).toBeLessThanOrEqual(31_952);
+    expect(stats().mostInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it('writes a chunk larger than its buffer piece by piece, within the limit of writes in flight', async () => {
+    const body = randomBytes(1_000_000);
+    const { sftp, file, stats } = fakeSftp(31_952);
+    const writer = new PipelinedWrite(sftp, Buffer.from('h'), 3);
+    await pipeline(Readable.from([body]), writer);
+
+    expect(writer.bytes).toBe(body.length);
+    expect(file.subarray(0, body.length).equals(body)).toBe(true);
+    expect(stats().mostInFlight).toBeLessThanOrEqual(3);
   });
 
   it('keeps no more writes unanswered than its limit', async () => {
