@@ -1,36 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ReadStreamOptions, RecordedEvent } from '../../src/store/event-store.js';
+import type { RecordedEvent } from '../../src/store/event-store.js';
 import { makeEvent } from '../../src/store/make-event.js';
-import { LeaseManager } from '../../src/workers/lease/index.js';
 import { OrderedBacklog } from '../../src/workers/ordered/backlog.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { MemoryBackend, MemoryEventStore } from '../support/memory-event-store.js';
+import { takeAsNewHolder } from '../support/fresh-holder.js';
+import { MemoryBackend } from '../support/memory-event-store.js';
 
 const port = 'journal';
-const ttl = { ttlMs: 1000, renewEveryMs: 300, safetyMarginMs: 200 };
 
-class CountingStore extends MemoryEventStore {
-  eventsRead = 0;
-  override async readStream(name: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    const events = await super.readStream(name, options);
-    this.eventsRead += events.length;
-    return events;
-  }
-}
-
-/** A holder of the port's lease on a clock of its own (the one before it is as good as dead). */
 async function holder(backend: MemoryBackend, name: string, every: number) {
-  const clock = new ManualClock();
-  const store = new CountingStore(backend);
-  const manager = new LeaseManager(store, { resource: `port-${port}`, holder: name, ...ttl }, clock);
-  await manager.observe();
-  let held = await manager.tryTake();
-  if (!held) {
-    await clock.advance(1000);
-    await manager.observe();
-    held = await manager.tryTake();
-  }
-  const fenced = await held!.fence(`port-${port}`);
+  const { store, held } = await takeAsNewHolder(backend, `port-${port}`, name);
+  const fenced = await held.fence(`port-${port}`);
   store.eventsRead = 0;
   return { store, backlog: await OrderedBacklog.load(store, port, fenced, name, every) };
 }

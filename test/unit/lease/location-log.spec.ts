@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { EventData, NewEvent } from '../../../src/domain/events/index.js';
 import { unfinishedClaims } from '../../../src/domain/location/unfinished-claims.js';
-import type { ReadStreamOptions, RecordedEvent } from '../../../src/store/event-store.js';
 import { makeEvent } from '../../../src/store/make-event.js';
-import { LeaseManager } from '../../../src/workers/lease/index.js';
 import { CHECKPOINT_AFTER, FencedLocationLog } from '../../../src/workers/receiver/location-log.js';
-import { ManualClock } from '../../support/manual-clock.js';
-import { MemoryBackend, MemoryEventStore } from '../../support/memory-event-store.js';
+import { takeAsNewHolder } from '../../support/fresh-holder.js';
+import { MemoryBackend } from '../../support/memory-event-store.js';
 
 const resource = 'location-ftp-in';
 const stream = 'location-ftp-in';
-const ttl = { ttlMs: 1000, renewEveryMs: 300, safetyMarginMs: 200 };
 
 const claimed = (n: number): EventData<'FileClaimed'> => ({
   location: 'ftp-in',
@@ -26,29 +23,9 @@ const completed = (n: number): EventData<'FileCompleted'> => ({
   action: 'deleted',
 });
 
-/** Counts the events each reader gets back, to show what a takeover reads. */
-class CountingStore extends MemoryEventStore {
-  eventsRead = 0;
-  override async readStream(name: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    const events = await super.readStream(name, options);
-    this.eventsRead += events.length;
-    return events;
-  }
-}
-
-/** Takes the lease on a clock of its own: the earlier holder, frozen on its clock, is as good as dead. */
 async function holder(backend: MemoryBackend, name: string) {
-  const clock = new ManualClock();
-  const store = new CountingStore(backend);
-  const manager = new LeaseManager(store, { resource, holder: name, ...ttl }, clock);
-  await manager.observe();
-  let held = await manager.tryTake();
-  if (!held) {
-    await clock.advance(1000);
-    await manager.observe();
-    held = await manager.tryTake();
-  }
-  const log = new FencedLocationLog(store, await held!.fence(stream), name);
+  const { store, held } = await takeAsNewHolder(backend, resource, name);
+  const log = new FencedLocationLog(store, await held.fence(stream), name);
   store.eventsRead = 0;
   return { store, log };
 }
