@@ -10,16 +10,16 @@ export interface BacklogEntry {
 }
 
 /**
- * The ordered backlog of one send port, `port-{name}`: every message routed to the port, in the
- * global order of the events that routed it. Only the port's lease holder appends to it (fenced),
- * so a sequence number is never given twice, whatever fails over.
- */
-/**
  * Once the sender has moved this many entries past the latest checkpoint, it writes a new one
  * (and forgets the entries before it): a new holder reads the stream back to it, not from the start.
  */
 export const CHECKPOINT_EVERY = 1_000;
 
+/**
+ * The ordered backlog of one send port, `port-{name}`: every message routed to the port, in the
+ * global order of the events that routed it. Only the port's lease holder appends to it (fenced),
+ * so a sequence number is never given twice, whatever fails over.
+ */
 export class OrderedBacklog {
   /** Entries from sequence `base` on; those before it the sender has moved past. */
   private entries: BacklogEntry[] = [];
