@@ -22,6 +22,8 @@ export interface PureFtpdServer {
   readonly home: string;
   /** The test CA/server certificate, PEM (present when started with TLS). */
   readonly certificate?: string;
+  /** Its private key, PEM: a test may front the server with the same identity. */
+  readonly certificateKey?: string;
   /** Stops with SIGTERM (SIGKILL after a timeout) and starts again on the same port. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -48,12 +50,14 @@ export async function startPureFtpd(options: { tls?: boolean; label?: string } =
   execFileSync('pure-pw', ['mkdb', join(dir, 'pureftpd.pdb'), '-f', join(dir, 'pureftpd.passwd')]);
 
   let certificate: string | undefined;
+  let certificateKey: string | undefined;
   const tlsArgs: string[] = [];
   if (options.tls) {
     // pure-ftpd takes the key and the certificate from one file.
     const pem = join(dir, 'pure-ftpd.pem');
     const made = makeTestCertificate(join(dir, 'tls'), 'localhost');
     certificate = made.cert;
+    certificateKey = made.key;
     writeFileSync(pem, made.key + made.cert);
     tlsArgs.push('-Y', '1', '-2', pem);
   }
@@ -90,7 +94,7 @@ export async function startPureFtpd(options: { tls?: boolean; label?: string } =
     user: 'alice',
     password,
     home,
-    ...(certificate === undefined ? {} : { certificate }),
+    ...(certificate === undefined || certificateKey === undefined ? {} : { certificate, certificateKey }),
     restart: () => server.restart(),
     stop: () => server.dispose(),
   };

@@ -5,19 +5,25 @@ import { PermanentAdapterError } from '../../src/adapters/errors.js';
 import { defaultRegistry } from '../../src/adapters/index.js';
 import { ftpReceiveConfigSchema } from '../../src/adapters/ftp/config.js';
 import { FtpConnector } from '../../src/adapters/ftp/connection.js';
+import { startImplicitTlsFront } from '../support/implicit-tls-front.js';
 import { giveToFtpUser, startPureFtpd, type PureFtpdServer } from '../support/pure-ftpd.js';
 import { remoteFileScenarios, statOver, type RemoteServer } from '../support/remote-file-scenarios.js';
 import { staticSecrets } from '../support/secrets.js';
 
 const secrets = staticSecrets({ 'ftp-password': 'secret', wrong: 'not-the-password' });
 
-function fixture(ftpd: PureFtpdServer, tls: boolean): RemoteServer {
+function fixture(
+  ftpd: PureFtpdServer,
+  tls: 'none' | 'explicit' | { implicit: Awaited<ReturnType<typeof startImplicitTlsFront>> },
+): RemoteServer {
+  const secure =
+    tls === 'none' ? {} : { secure: tls === 'explicit' ? 'explicit' : 'implicit', tls: { ca: ftpd.certificate } };
   const connection = {
     host: '127.0.0.1',
-    port: ftpd.port,
+    port: typeof tls === 'object' ? tls.implicit.port : ftpd.port,
     username: ftpd.user,
     password: { secret: 'ftp-password' },
-    ...(tls ? { secure: 'explicit', tls: { ca: ftpd.certificate } } : {}),
+    ...secure,
   };
   const localOf = (remote: string) => join(ftpd.home, remote);
   return {
@@ -36,14 +42,27 @@ function fixture(ftpd: PureFtpdServer, tls: boolean): RemoteServer {
         () => new FtpConnector(ftpReceiveConfigSchema.parse({ ...connection, folder: '/' }), secrets).connect(),
         path,
       ),
-    stop: () => ftpd.stop(),
+    stop: async () => {
+      if (typeof tls === 'object') await tls.implicit.close();
+      await ftpd.stop();
+    },
   };
 }
 
-remoteFileScenarios('ftp (pure-ftpd)', async () => fixture(await startPureFtpd({ label: 'ftp-int' }), false));
+remoteFileScenarios('ftp (pure-ftpd)', async () => fixture(await startPureFtpd({ label: 'ftp-int' }), 'none'));
 remoteFileScenarios('ftps explicit (pure-ftpd)', async () =>
-  fixture(await startPureFtpd({ label: 'ftps-int', tls: true }), true),
+  fixture(await startPureFtpd({ label: 'ftps-int', tls: true }), 'explicit'),
 );
+// pure-ftpd has no implicit mode: a front takes TLS from the first byte and speaks AUTH TLS to it.
+remoteFileScenarios('ftps implicit (pure-ftpd behind an implicit-TLS front)', async () => {
+  const ftpd = await startPureFtpd({ label: 'ftpsi-int', tls: true });
+  const implicit = await startImplicitTlsFront({
+    upstreamPort: ftpd.port,
+    cert: ftpd.certificate!,
+    key: ftpd.certificateKey!,
+  });
+  return fixture(ftpd, { implicit });
+});
 
 describe('ftp: refusals', () => {
   it('a wrong password and an untrusted certificate are permanent errors that name no secret', async () => {
