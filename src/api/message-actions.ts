@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { pipelineStepSchema, type PipelineStep } from '../domain/config/bindings.js';
 import type { MessageState } from '../domain/message/index.js';
 import { foldMessage } from '../domain/message/index.js';
 import { compileSubscriptions, type CompiledSubscription } from '../domain/routing/route.js';
@@ -6,6 +7,7 @@ import { streams } from '../domain/streams.js';
 import { configItems } from '../projections/queries/index.js';
 import type { EventStore } from '../store/event-store.js';
 import { resumeMessage, terminateMessage } from '../workers/operations.js';
+import type { Resubmit } from '../workers/resubmit.js';
 
 export type MessageAction = 'resume' | 'terminate';
 
@@ -26,6 +28,16 @@ export function liveRouting(db: Database.Database): LiveRouting {
     subscriptions: compileSubscriptions(subscriptions),
     enabledPorts: new Set(configItems(db, { kind: 'send-port', enabled: true }).map((p) => p.name)),
   };
+}
+
+/** Each receive location's pipeline as the configuration view records it. */
+export function livePipelines(db: Database.Database): Map<string, PipelineStep[]> {
+  return new Map(
+    configItems(db, { kind: 'receive-location' }).map((item) => [
+      item.name,
+      pipelineStepSchema.array().parse(item.definition.pipeline ?? [{ component: 'passthrough' }]),
+    ]),
+  );
 }
 
 /** What is suspended in a message: the whole message (undefined), or each suspended send's port. */
@@ -51,6 +63,7 @@ export async function actOnMessage(
   messageId: string,
   request: { port?: string | undefined; note?: string | undefined; actor: string },
   routing: () => LiveRouting,
+  resubmit?: Resubmit,
 ): Promise<ActionResult> {
   let targets: (string | undefined)[];
   if (request.port !== undefined) {
@@ -72,7 +85,9 @@ export async function actOnMessage(
       ...(request.note === undefined ? {} : { note: request.note }),
     };
     const decision =
-      action === 'resume' ? await resumeMessage(store, operator, routing) : await terminateMessage(store, operator);
+      action === 'resume'
+        ? await resumeMessage(store, operator, routing, resubmit)
+        : await terminateMessage(store, operator);
     if (!decision.ok) {
       if (done.length > 0) break;
       return { messageId, ok: false, code: decision.code, reason: decision.reason };

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { compileSubscriptions } from '../../src/domain/routing/route.js';
+import type { PipelineStep } from '../../src/domain/config/bindings.js';
 import { resumeMessage, terminateMessage } from '../../src/workers/operations.js';
+import { resubmitter } from '../../src/workers/resubmit.js';
 import { tempDir } from '../support/temp-dir.js';
 import { eventually, startTestEngine, writtenFiles, type TestEngine } from './support/engine.js';
 
@@ -186,6 +188,65 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
       routing: { sendPorts: [] },
     });
     expect(events[1]!.data).toMatchObject({ stage: 'receive', reason: { code: 'JSON_SCHEMA_MISMATCH' } });
+  });
+
+  it('resuming a message that failed its pipeline resubmits it through the pipeline live now; a body that fails again is refused', async () => {
+    const f = folders();
+    const strict = [{ component: 'json-validate', schema: { type: 'object', required: ['orderId'] } }];
+    engine = await startTestEngine(f.dir, bindings(f, { pipeline: strict }));
+    writeFileSync(join(f.inbox, 'order.json'), '{"customer":"acme"}');
+    const suspended = await eventually(async () =>
+      (await engine!.messageEvents()).find((e) => e.type === 'MessageSuspended'),
+    );
+    const original = (suspended.data as { messageId: string }).messageId;
+    let pipeline: unknown[] = strict;
+    const resubmit = resubmitter({
+      store: engine.store,
+      blobs: engine.blobs,
+      pipelineOf: (location) => (location === 'inbox' ? (pipeline as PipelineStep[]) : undefined),
+      routing: () => engine!.runtime.liveRouting,
+    });
+    const resume = () =>
+      resumeMessage(
+        engine!.store,
+        { messageId: original, actor: 'user:dora', note: 'schema fixed' },
+        () => engine!.runtime.liveRouting,
+        resubmit,
+      );
+
+    // Under the same pipeline it fails again: refused with the pipeline's reason, nothing written.
+    const refused = await resume();
+    expect(refused).toMatchObject({ ok: false, code: 'NOT_RESUMABLE' });
+    expect(!refused.ok && refused.reason).toMatch(/PIPELINE_FAILED: JSON_SCHEMA_MISMATCH/);
+    expect(types(await engine.store.readStream(`message-${original}`))).toEqual([
+      'MessageReceived',
+      'MessageSuspended',
+    ]);
+    // Without the engine's pipelines there is no resuming it as it is: routing it would skip the check.
+    expect(
+      await resumeMessage(engine.store, { messageId: original, actor: 'user:dora' }, () => engine!.runtime.liveRouting),
+    ).toMatchObject({ ok: false, code: 'NOT_RESUMABLE' });
+
+    pipeline = [{ component: 'json-validate', schema: { type: 'object', required: ['customer'] } }];
+    expect((await resume()).ok).toBe(true);
+    const ended = await engine.store.readStream(`message-${original}`);
+    expect(ended.at(-1)).toMatchObject({ type: 'MessageTerminated', metadata: { actor: 'user:dora' } });
+    const [copy] = (ended.at(-1)!.data as { resubmittedAs: string[] }).resubmittedAs;
+    await eventually(() => existsSync(join(f.outbox, 'order.json')));
+    const copyEvents = await eventually(async () => {
+      const all = await engine!.store.readStream(`message-${copy}`);
+      return all.at(-1)?.type === 'MessageSent' && all;
+    });
+    expect(copyEvents[0]!.data).toMatchObject({
+      sourceKey: `resubmit:${original}`,
+      body: { content: '{"customer":"acme"}' },
+      routing: { sendPorts: ['outbox'] },
+    });
+    expect(readFileSync(join(f.outbox, 'order.json'), 'utf8')).toBe('{"customer":"acme"}');
+    // A second resume finds nothing suspended, and receives nothing twice.
+    expect(await resume()).toMatchObject({ ok: false, code: 'NOT_SUSPENDED' });
+    const receipts = (await engine.messageEvents()).filter((e) => e.type === 'MessageReceived');
+    expect(receipts).toHaveLength(2);
   });
 
   it('a batch is split into messages that are promoted, routed and sent one by one', async () => {

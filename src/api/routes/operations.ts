@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { findMessages } from '../../projections/queries/index.js';
@@ -7,15 +8,30 @@ import { foldMessage } from '../../domain/message/index.js';
 import { streams } from '../../domain/streams.js';
 import {
   actOnMessage,
+  livePipelines,
   liveRouting,
   suspendedTargets,
   type ActionResult,
   type MessageAction,
 } from '../message-actions.js';
 import { selectionSchema, selectionViews, toMessageFilter, type Selection } from '../selection.js';
+import { resubmitter } from '../../workers/resubmit.js';
 import { withViews } from '../views.js';
 import { messageIdParams } from './messages.js';
 import { routeAdder } from './route-adder.js';
+
+/** What resuming needs of the configuration live now: the routing, and each location's pipeline. */
+function liveConfiguration(context: ApiContext, db: Database.Database) {
+  const routing = liveRouting(db);
+  const pipelines = livePipelines(db);
+  const resubmit = resubmitter({
+    store: context.store,
+    blobs: context.blobs,
+    pipelineOf: (location) => pipelines.get(location),
+    routing: () => routing,
+  });
+  return { routing, resubmit };
+}
 
 /** A bulk action touches at most this many messages; a larger selection is refused whole. */
 export const MAX_BULK = 10_000;
@@ -90,7 +106,7 @@ export function selectIds(db: Parameters<typeof findMessages>[0], selection: Sel
 
 export function operationRoutes(app: FastifyInstance, context: ApiContext): void {
   const add = routeAdder(app, context);
-  const routing = () => withViews(context, ['config'], liveRouting);
+  const routing = () => withViews(context, ['config'], (db) => liveConfiguration(context, db));
 
   for (const action of ['resume', 'terminate'] as const) {
     add({
@@ -98,7 +114,7 @@ export function operationRoutes(app: FastifyInstance, context: ApiContext): void
       url: `/api/v1/messages/:id/${action}`,
       summary:
         action === 'resume'
-          ? 'Resume what is suspended in a message (a suspended send is sent again; a message suspended before routing is routed again)'
+          ? 'Resume what is suspended in a message (a suspended send is sent again; an unroutable message is routed again; one that failed its receive pipeline is resubmitted through the pipeline live now)'
           : 'Terminate what is suspended in a message, for good',
       tags: ['operations'],
       role: 'operator',
@@ -114,7 +130,8 @@ export function operationRoutes(app: FastifyInstance, context: ApiContext): void
           action,
           params.id,
           { port: body?.port, note: text, actor: principal!.actor },
-          () => live,
+          () => live.routing,
+          live.resubmit,
         );
         if (!result.ok) throw refusal(result);
         return { messageId: params.id, action, ports: result.ports, actor: principal!.actor };
@@ -143,14 +160,21 @@ async function bulk(
 ) {
   const { ids, live } = await withViews(context, [...selectionViews, 'config'], (db) => ({
     ids: selectIds(db, body.query),
-    live: liveRouting(db),
+    live: liveConfiguration(context, db),
   }));
   const done: string[] = [];
   const skipped: { messageId: string; code: string; reason: string }[] = [];
   for (const messageId of ids) {
     const result = body.dryRun
       ? await wouldAct(context, messageId)
-      : await actOnMessage(context.store, action, messageId, { note: body.reason, actor }, () => live);
+      : await actOnMessage(
+          context.store,
+          action,
+          messageId,
+          { note: body.reason, actor },
+          () => live.routing,
+          live.resubmit,
+        );
     if (result.ok) done.push(messageId);
     else skipped.push({ messageId, code: result.code, reason: result.reason });
   }

@@ -127,7 +127,16 @@ export const MessageResumed = defineEvent(
 export const MessageTerminated = defineEvent(
   'MessageTerminated',
   1,
-  z.object({ messageId, port: z.string().optional(), note: z.string().optional() }),
+  z.object({
+    messageId,
+    port: z.string().optional(),
+    note: z.string().optional(),
+    /**
+     * A message that failed its receive pipeline, resumed by an operator: its body went through
+     * the pipeline live now and became these messages, and this one ends here.
+     */
+    resubmittedAs: z.array(messageId).optional(),
+  }),
 );
 
 export const MessageReplayed = defineEvent(

@@ -25,7 +25,7 @@ export type MessageCommand =
       now: Date;
     }
   | { type: 'Resume'; port?: string; routing?: EventData<'MessageResumed'>['routing']; note?: string }
-  | { type: 'Terminate'; port?: string; note?: string };
+  | { type: 'Terminate'; port?: string; note?: string; resubmittedAs?: readonly string[] };
 /** No reply followed the correlation a send started: suspend that send, to be resent on resume. */
 export type TimeOutCorrelation = { type: 'TimeOutCorrelation'; port: string; set: string; key: string };
 
@@ -43,6 +43,7 @@ export type RejectionCode =
   | 'NOT_CLAIMED'
   | 'NOT_SUSPENDED'
   | 'STILL_UNROUTABLE'
+  | 'NOT_RESUMABLE'
   | 'ALREADY_FINAL';
 
 const reject = (code: RejectionCode, reason: string): Decision => ({ ok: false, code, reason });
@@ -140,6 +141,13 @@ export function decideMessage(state: MessageState, command: MessageCommand): Dec
         return emit({ type: 'MessageResumed', data: { messageId, port: command.port, ...note(command.note) } });
       }
       if (state.status !== 'suspended') return reject('NOT_SUSPENDED', `message is ${state.status}`);
+      if (state.suspendedStage === 'receive') {
+        // Routing it as it is would skip the validation it failed: it is resubmitted instead.
+        return reject(
+          'NOT_RESUMABLE',
+          'the message failed its receive pipeline: resume resubmits it through the pipeline',
+        );
+      }
       if (state.suspendedStage === 'route' && (command.routing?.sendPorts.length ?? 0) === 0) {
         return reject('STILL_UNROUTABLE', 'no subscription matches the message under the configuration now live');
       }
@@ -178,7 +186,8 @@ export function decideMessage(state: MessageState, command: MessageCommand): Dec
         return emit({ type: 'MessageTerminated', data: { messageId, port: command.port, ...note(command.note) } });
       }
       if (state.status !== 'suspended') return reject('NOT_SUSPENDED', `message is ${state.status}`);
-      return emit({ type: 'MessageTerminated', data: { messageId, ...note(command.note) } });
+      const resubmitted = command.resubmittedAs ? { resubmittedAs: [...command.resubmittedAs] } : {};
+      return emit({ type: 'MessageTerminated', data: { messageId, ...note(command.note), ...resubmitted } });
     }
   }
 }

@@ -111,7 +111,10 @@ function describeAction(event: RecordedEvent): { kind: string; target: string; d
       return {
         kind: 'message',
         target: event.data.messageId,
-        detail: opt({ port: event.data.port, note: event.data.note }),
+        detail: {
+          ...opt({ port: event.data.port, note: event.data.note }),
+          ...(event.data.resubmittedAs ? { resubmittedAs: event.data.resubmittedAs } : {}),
+        },
       };
     case 'MessageReplayed': {
       const { messageId, originalMessageId, replayId, sendPort } = event.data;

@@ -70,7 +70,7 @@ export function applyTracking(rows: TrackingRowAccess, event: RecordedEvent): vo
     case 'MessageResumed':
       return resumed(rows, event, at, steps);
     case 'MessageTerminated': {
-      const { messageId, port, note } = event.data;
+      const { messageId, port, note, resubmittedAs } = event.data;
       if (port === undefined) changeMessage(rows, messageId, at, { stage: null, terminate: 1 });
       else {
         const from = changePort(rows, messageId, port, at, (p) => {
@@ -79,7 +79,8 @@ export function applyTracking(rows: TrackingRowAccess, event: RecordedEvent): vo
         });
         moved(rows, messageId, port, from, 'terminated', at);
       }
-      return steps([[messageId, 'terminate', port ?? null, note === undefined ? null : { note }]]);
+      const detail = { ...(note === undefined ? {} : { note }), ...(resubmittedAs ? { resubmittedAs } : {}) };
+      return steps([[messageId, 'terminate', port ?? null, Object.keys(detail).length > 0 ? detail : null]]);
     }
     case 'MessageReplayed': {
       const { messageId, originalMessageId, replayId, sendPort } = event.data;
