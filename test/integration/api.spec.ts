@@ -21,7 +21,19 @@ function itemsOf<T = Record<string, unknown>>(r: { json<A>(): A }): T[] {
 const root = tempDir('api');
 const dir = join(root.path, 'engine');
 const { inbox, badbox, outbox, broken } = apiFolders(dir);
-const bindings = apiBindings(dir, 0);
+const jsonbox = join(dir, 'jsonbox');
+// A location whose pipeline validates JSON, to resume a message that failed it.
+const bindings = (() => {
+  const base = apiBindings(dir, 0);
+  const validated = {
+    name: 'jsonbox',
+    receivePort: 'json',
+    adapter: 'file',
+    config: { folder: jsonbox, mask: '*', pollIntervalMs: 50 },
+    pipeline: [{ component: 'json-validate', schema: { type: 'object', required: ['orderId'] } }],
+  };
+  return { ...base, receiveLocations: [...base.receiveLocations, validated] };
+})();
 
 const secretValue = `s3cret-${randomBytes(12).toString('hex')}`;
 let api: ApiTestEngine | undefined;
@@ -54,6 +66,7 @@ async function messagesOf(c: Client, query: string): Promise<{ messageId: string
 }
 
 beforeAll(async () => {
+  mkdirSync(jsonbox, { recursive: true });
   api = await startApiEngine(dir, bindings, async (engine) => {
     // As `signalbox start` does: the configuration it runs is recorded, with who brought it.
     await recordBindings(engine.store, parseBindings(bindings), 'user:test');
@@ -384,6 +397,19 @@ describe('HTTP API over a running engine (SQLite store, File adapter, fastify in
     const ready = await as.nobody.get('/health/ready');
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ready', reasons: [] });
+  });
+
+  it('resuming a message that failed its receive pipeline runs the live pipeline again: still failing, it is refused with why', async () => {
+    writeFileSync(join(jsonbox, 'no-order-id.json'), '{"customer":"acme"}');
+    const [suspended] = await eventually(async () => {
+      const found = await messagesOf(as.viewer, 'status=suspended&location=jsonbox');
+      return found.length === 1 && found;
+    });
+    const refused = await as.operator.post(`/api/v1/messages/${suspended!.messageId}/resume`);
+    expect(refused.statusCode).toBe(409);
+    expect(errorOf(refused)).toMatchObject({ code: 'NOT_RESUMABLE' });
+    expect(errorOf(refused).message).toMatch(/PIPELINE_FAILED: JSON_SCHEMA_MISMATCH/);
+    expect(await messagesOf(as.viewer, 'status=suspended&location=jsonbox')).toHaveLength(1);
   });
 });
 
