@@ -135,28 +135,33 @@ describe('SQLite store: group commit', () => {
     await store.close();
   });
 
-  it('refuses an append whose event fails its schema without failing the appends committed with it', async () => {
-    const store = new SqliteEventStore(fresh());
-    const bad = makeEvent('LeaseAcquired', { resource: 'r', holder: 'w1', term: 0, ttlMs: 1000 }, { actor: 'test' });
-    const streamsOf = Array.from({ length: 32 }, () => uniqueName('message-'));
-    const calls = streamsOf.map((stream, i) =>
-      store.append(stream, i % 4 === 0 ? [noteEvent(i), bad] : [noteEvent(i)], 'no_stream'),
-    );
-    const results = await Promise.allSettled(calls);
-    for (const [i, result] of results.entries()) {
-      if (i % 4 === 0) {
-        expect(result.status).toBe('rejected');
-        const reason = (result as PromiseRejectedResult).reason as SchemaViolation;
-        expect(reason).toBeInstanceOf(SchemaViolation);
-        expect(reason.issues.map((issue) => issue.path)).toContain('data.term');
-        expect(await store.streamRevision(streamsOf[i]!)).toBeUndefined();
-      } else {
-        expect(result.status).toBe('fulfilled');
-        expect(await store.streamRevision(streamsOf[i]!)).toBe(0n);
+  it.each(['writer', 'caller'] as const)(
+    'refuses an append whose event fails its schema without failing the appends committed with it (prepared on the %s thread)',
+    async (prepareOn) => {
+      const store = new SqliteEventStore(fresh(), { prepareOn });
+      const bad = makeEvent('LeaseAcquired', { resource: 'r', holder: 'w1', term: 0, ttlMs: 1000 }, { actor: 'test' });
+      const streamsOf = Array.from({ length: 32 }, () => uniqueName('message-'));
+      const calls = streamsOf.map((stream, i) =>
+        store.append(stream, i % 4 === 0 ? [noteEvent(i), bad] : [noteEvent(i)], 'no_stream'),
+      );
+      const results = await Promise.allSettled(calls);
+      for (const [i, result] of results.entries()) {
+        if (i % 4 === 0) {
+          expect(result.status).toBe('rejected');
+          const reason = (result as PromiseRejectedResult).reason as SchemaViolation;
+          expect(reason).toBeInstanceOf(SchemaViolation);
+          expect(reason.issues.map((issue) => issue.path)).toContain('data.term');
+          expect(await store.streamRevision(streamsOf[i]!)).toBeUndefined();
+        } else {
+          expect(result.status).toBe('fulfilled');
+          expect(await store.streamRevision(streamsOf[i]!)).toBe(0n);
+        }
       }
-    }
-    await store.close();
-  });
+      const [written] = await store.readStream(streamsOf[1]!);
+      expect(written!.data).toEqual(noteEvent(1).data);
+      await store.close();
+    },
+  );
 
   it('an append acknowledged before kill -9 is on disk afterwards', async () => {
     const file = fresh();

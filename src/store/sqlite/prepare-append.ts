@@ -4,17 +4,28 @@ import { contentDigest } from '../event-hash.js';
 import type { PreparedAppend, Refusal, WireAppend } from './append-writer.js';
 
 /**
- * Turns an append's events, as JSON text, into the rows the writer stores: each event checked
- * against its type's schema, its data and metadata serialised as validated, and its content
- * digest computed. Runs on the writer thread: on a busy worker the caller's thread is the one
- * that runs out of time, while the writer thread mostly waits for fsync. An append with one bad
+ * Turns an append's events into the rows the writer stores: each event checked against its
+ * type's schema, its data and metadata serialised as validated, and its content digest computed.
+ * Runs on the writer thread (from the events' JSON texts) when the caller's event loop is busy, on
+ * the caller's thread when it has time (see `SqliteEventStore.append`). An append with one bad
  * event is refused whole, and nothing of it is written.
  */
 export function prepareAppend(append: WireAppend): PreparedAppend | { refused: Refusal } {
-  const { stream, expected } = append;
+  return prepareEvents(
+    append.stream,
+    append.expected,
+    append.events.map((text) => JSON.parse(text) as NewEvent),
+  );
+}
+
+export function prepareEvents(
+  stream: string,
+  expected: WireAppend['expected'],
+  events: readonly NewEvent[],
+): PreparedAppend | { refused: Refusal } {
   try {
-    const rows = append.events.map((text) => {
-      const valid = validateNewEvent(JSON.parse(text) as NewEvent);
+    const rows = events.map((event) => {
+      const valid = validateNewEvent(event);
       const data = JSON.stringify(valid.data);
       const metadata = JSON.stringify(valid.metadata);
       const digest = contentDigest({ stream, id: valid.id, type: valid.type, data, metadata });

@@ -33,7 +33,8 @@ port.on('message', (request: WriterRequest) => {
     return;
   }
   try {
-    const encoded = encodeOutcomes(write(decodeBatch(request.batch).map(prepareAppend)));
+    const appends = decodeBatch(request.batch).map((append) => ('rows' in append ? append : prepareAppend(append)));
+    const encoded = encodeOutcomes(write(appends));
     port.postMessage({ id: request.id, ...encoded }, [encoded.outcomes.buffer as ArrayBuffer]);
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
