@@ -23,6 +23,12 @@ export class SideFile {
   readonly apply: (page: readonly RecordedEvent[]) => number;
   /** Completes the tables once a pass has applied its pages (see `BatchWriter.finish`). */
   readonly finish: () => void;
+  /**
+   * Runs a pass: over new tables, in one transaction, each page's a savepoint within it. Without
+   * a journal a commit only writes the dirty pages out, but a commit per page wrote the same last
+   * pages of every B-tree again and again.
+   */
+  readonly pass: <T>(run: () => T) => T;
 
   constructor(
     file: string,
@@ -96,6 +102,7 @@ export class SideFile {
     this.finish = db.transaction(() => {
       for (const writer of writers) writer.finish?.();
     });
+    this.pass = <T>(run: () => T): T => (fresh ? db.transaction(run)() : run());
   }
 }
 

@@ -34,18 +34,21 @@ let side: SideFile | undefined = new SideFile(work.sideFile, projections, {
 
 function pass(after: bigint, upTo: bigint): void {
   if (!side) throw new Error('this slice was merged: it has no views to apply events to');
+  const building = side;
   let events = 0;
-  for (const page of readPartitionPages(store, {
-    after,
-    upTo,
-    partition,
-    pageSize: work.pageSize,
-    ...(work.filter ? { filter: work.filter } : {}),
-  })) {
-    events += side.apply(page);
-    reply({ type: 'progress', position: page[page.length - 1]!.position });
-  }
-  side.finish();
+  building.pass(() => {
+    for (const page of readPartitionPages(store, {
+      after,
+      upTo,
+      partition,
+      pageSize: work.pageSize,
+      ...(work.filter ? { filter: work.filter } : {}),
+    })) {
+      events += building.apply(page);
+      reply({ type: 'progress', position: page[page.length - 1]!.position });
+    }
+    building.finish();
+  });
   reply({ type: 'passed', events, counts: Object.fromEntries(side.counts) });
 }
 
