@@ -79,10 +79,18 @@ export interface PartitionPagesOptions {
   readonly pageSize?: number;
 }
 
-/** Opens a store's file for reading only, from any thread. */
+/**
+ * Mapped, up to this many bytes of the store's file (SQLite's build allows up to 2 GiB): a
+ * rebuild's slice reads the whole file, and each page read through `read()` cost a system call
+ * and a copy, about a fifth of a second of system time per slice at a million events.
+ */
+const MAP_BYTES = 2 ** 31 - 65_536;
+
+/** Opens a store's file for reading only, from any thread, memory-mapped (see `MAP_BYTES`). */
 export function openForReading(file: string): Database.Database {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 10000');
+  db.pragma(`mmap_size = ${MAP_BYTES}`);
   return db;
 }
 
