@@ -153,12 +153,6 @@ export interface TrackingRowsOptions {
   readonly exclusive?: boolean;
   /** With `exclusive`, the messages kept in memory before a flush forgets them all. Default 100,000. */
   readonly cachedMessages?: number;
-  /**
-   * With `exclusive`, the ids of messages (and sends) written are remembered up to this many
-   * messages, so that rows never written are known absent without a query, also after the
-   * cache forgot the rows; past it, every row not cached is looked for. Default 1,000,000.
-   */
-  readonly knownMessages?: number;
   /** Only these messages' rows are kept: other messages read as absent and their changes are dropped. */
   readonly owns?: (messageId: string) => boolean;
 }
@@ -181,11 +175,6 @@ export class TrackingRows implements TrackingRowAccess {
   private flows: unknown[] = [];
   /** Every row that exists is in the maps: a miss means absent (exclusive writer, nothing forgotten yet). */
   private complete: boolean;
-  /**
-   * Exclusive writer: the keys of every message and send row it saved (see `knownMessages`). A
-   * row not cached and not in here does not exist.
-   */
-  private known: { readonly messages: Set<string>; readonly ports: Set<string> } | undefined;
   private readonly statements: ReturnType<typeof prepare>;
 
   constructor(
@@ -193,7 +182,6 @@ export class TrackingRows implements TrackingRowAccess {
     private readonly options: TrackingRowsOptions = {},
   ) {
     this.complete = options.exclusive === true;
-    if (this.complete) this.known = { messages: new Set(), ports: new Set() };
     this.statements = prepare(db);
   }
 
@@ -205,10 +193,7 @@ export class TrackingRows implements TrackingRowAccess {
     if (!this.owns(messageId)) return undefined;
     let row = this.messages.get(messageId);
     if (row === undefined) {
-      row =
-        this.complete || this.known?.messages.has(messageId) === false
-          ? null
-          : ((this.statements.message.get(messageId) as MessageRow | undefined) ?? null);
+      row = this.complete ? null : ((this.statements.message.get(messageId) as MessageRow | undefined) ?? null);
       this.messages.set(messageId, row);
     }
     return row ?? undefined;
@@ -219,10 +204,7 @@ export class TrackingRows implements TrackingRowAccess {
     const key = `${messageId}\u0000${port}`;
     let row = this.ports.get(key);
     if (row === undefined) {
-      row =
-        this.complete || this.known?.ports.has(key) === false
-          ? null
-          : ((this.statements.port.get(messageId, port) as PortRow | undefined) ?? null);
+      row = this.complete ? null : ((this.statements.port.get(messageId, port) as PortRow | undefined) ?? null);
       this.ports.set(key, row);
     }
     return row ?? undefined;
@@ -245,13 +227,10 @@ export class TrackingRows implements TrackingRowAccess {
       const message = row as MessageRow;
       this.messages.set(message.message_id, message);
       this.changed.messages.add(message);
-      this.known?.messages.add(message.message_id);
     } else if (table === 'ports') {
       const port = row as PortRow;
-      const key = `${port.message_id}\u0000${port.port}`;
-      this.ports.set(key, port);
+      this.ports.set(`${port.message_id}\u0000${port.port}`, port);
       this.changed.ports.add(port);
-      this.known?.ports.add(key);
     } else {
       const counts = row as PortCountsRow;
       this.portCounts.set(counts.port, counts);
@@ -288,7 +267,6 @@ export class TrackingRows implements TrackingRowAccess {
       this.portCounts.clear();
       this.complete = false;
     }
-    if (this.known && this.known.messages.size > (this.options.knownMessages ?? 1_000_000)) this.known = undefined;
   }
 }
 
