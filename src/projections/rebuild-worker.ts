@@ -1,11 +1,11 @@
 // One slice of a rebuild, in its own thread: reads its messages' events from the store's file and
 // applies them to fresh copies of the views in files of its own. See `rebuild-partitions.ts`.
-import { closeSync, fsync, openSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { syncPath } from '../runtime/sync-path.js';
-import { MAP_BYTES, openForReading, ownsMessage, readPartitionPages } from '../store/sqlite/partition-pages.js';
+import { openForReading, ownsMessage, readPartitionPages } from '../store/sqlite/partition-pages.js';
 import { appendSlices, type MergeTable } from './rebuild-merge.js';
 import {
   followFile,
@@ -60,10 +60,6 @@ function release(): void {
 
 /** Appends the other slices' rows of a view to the first slice's file, which becomes the view's. */
 function merge(tables: readonly MergeTable[], main: string, others: readonly string[], into: string): void {
-  // The first slice's rows are on their way to disk while the others' are appended: the sync
-  // before the rename then has only what the merge wrote left to flush.
-  const early = openSync(main, 'r');
-  fsync(early, () => closeSync(early));
   const db = new Database(main);
   try {
     db.pragma('journal_mode = OFF');
@@ -72,8 +68,6 @@ function merge(tables: readonly MergeTable[], main: string, others: readonly str
     db.pragma('cache_size = -131072');
     const aliases = others.map((file, i) => {
       db.prepare(`ATTACH DATABASE ? AS slice${i}`).run(file);
-      // Read whole: mapped, without a read() and a copy per page.
-      db.pragma(`slice${i}.mmap_size = ${MAP_BYTES}`);
       return `slice${i}`;
     });
     appendSlices(db, tables, aliases);

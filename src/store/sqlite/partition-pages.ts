@@ -84,7 +84,7 @@ export interface PartitionPagesOptions {
  * rebuild's slice reads the whole file, and each page read through `read()` cost a system call
  * and a copy, about a fifth of a second of system time per slice at a million events.
  */
-export const MAP_BYTES = 2 ** 31 - 65_536;
+const MAP_BYTES = 2 ** 31 - 65_536;
 
 /** Opens a store's file for reading only, from any thread, memory-mapped (see `MAP_BYTES`). */
 export function openForReading(file: string): Database.Database {
