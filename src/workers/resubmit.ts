@@ -43,21 +43,22 @@ export function resubmitter(options: ResubmitOptions): Resubmit {
     }
     const pipeline = compilePipeline(steps);
     const body = await readBody(data.body, options.blobs);
-    const { 'BTS.MessageID': _own, ...written } = data.context.written;
-    const context: MessageContext = { promoted: data.context.promoted, written };
+    const sourceKey = `resubmit:${data.messageId}`;
+    const messageId = messageIdFromSource(data.receiveLocation, sourceKey);
+    // As the receipt gives it to the pipeline (`createSubmit`): the new message's own id.
+    const context: MessageContext = {
+      promoted: data.context.promoted,
+      written: { ...data.context.written, 'BTS.MessageID': messageId },
+    };
     const message = { body, ...(data.contentType === undefined ? {} : { contentType: data.contentType }) };
-    let outputs: number;
-    let split: boolean;
+    let results: Awaited<ReturnType<typeof pipeline>>;
     try {
-      const results = await pipeline({ ...message, context });
-      outputs = results.length;
-      split = results.some((r) => r.batch);
+      results = await pipeline({ ...message, context });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const code = error instanceof SignalboxError ? `${error.code}: ` : '';
       return { ok: false, code: 'PIPELINE_FAILED', reason: `${code}${reason}` };
     }
-    const sourceKey = `resubmit:${data.messageId}`;
     const submit = createSubmit({
       store: options.store,
       blobs: options.blobs,
@@ -66,7 +67,8 @@ export function resubmitter(options: ResubmitOptions): Resubmit {
         receivePort: data.receivePort ?? data.receiveLocation,
         adapter: data.adapter,
       },
-      pipeline,
+      // The same body and context as just run: its results, not a second run.
+      pipeline: () => Promise.resolve(results),
       routing: options.routing,
       actor,
     });
@@ -80,9 +82,9 @@ export function resubmitter(options: ResubmitOptions): Resubmit {
         )
       : undefined;
     await submit({ ...message, sourceKey, context, ...(parts ? { parts } : {}) });
-    const ids = split
-      ? Array.from({ length: outputs }, (_, i) => messageIdFromSource(data.receiveLocation, `${sourceKey}#${i}`))
-      : [messageIdFromSource(data.receiveLocation, sourceKey)];
+    const ids = results.some((r) => r.batch)
+      ? results.map((_, i) => messageIdFromSource(data.receiveLocation, `${sourceKey}#${i}`))
+      : [messageId];
     return { ok: true, messageIds: ids };
   };
 }

@@ -240,6 +240,7 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     expect(copyEvents[0]!.data).toMatchObject({
       sourceKey: `resubmit:${original}`,
       body: { content: '{"customer":"acme"}' },
+      context: { written: { 'BTS.MessageID': copy } },
       routing: { sendPorts: ['outbox'] },
     });
     expect(readFileSync(join(f.outbox, 'order.json'), 'utf8')).toBe('{"customer":"acme"}');

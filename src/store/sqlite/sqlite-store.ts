@@ -193,8 +193,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Whether this thread's event loop had time to spare over the last 100 ms or so (busy under 40%
-   * of it; it takes 60% to hand the work back). A busy worker's event loop is what runs out first,
+   * Whether this thread's event loop had time to spare over the last 100 ms or so (busy under 50%
+   * of it; it takes over 70% to hand the work back). A busy worker's event loop is what runs out first,
    * so it hands the preparing of events to the writer thread; a store whose callers have time
    * (a bulk import, the store benchmark) prepares them here, beside the writer, which had become
    * the bottleneck doing both (appends per second halved).
