@@ -1,10 +1,12 @@
 // A consumer in its own OS process. Mode `hold` takes items, reports each as
 // `got KEY DELIVERY_COUNT` and never settles them, so the parent can SIGKILL it while it holds one.
-// Mode `ack` acks every item and reports it as `acked KEY`, to compete with other processes.
+// Mode `ack` works on every item for WORK_MS (the fourth argument), acks it and reports it as
+// `acked KEY`, to compete with other processes.
 import { openWorkQueue, type OpenWorkQueueOptions } from '../../src/bus/open-work-queue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dedupKey } from '../../src/bus/send-work.js';
 
-const [location, optionsJson, mode] = process.argv.slice(2) as [string, string, 'hold' | 'ack'];
+const [location, optionsJson, mode, workMs] = process.argv.slice(2) as [string, string, 'hold' | 'ack', string?];
 const queue = await openWorkQueue(location, JSON.parse(optionsJson) as OpenWorkQueueOptions);
 // While it holds its one item the consumer waits on a promise alone; this keeps the process up.
 setInterval(() => undefined, 1_000);
@@ -15,5 +17,7 @@ for await (const delivery of queue.consume({ signal: new AbortController().signa
     process.stdout.write(`got ${key} ${delivery.deliveryCount}\n`);
     continue;
   }
-  void delivery.ack().then(() => process.stdout.write(`acked ${key}\n`));
+  void sleep(Number(workMs ?? 0))
+    .then(() => delivery.ack())
+    .then(() => process.stdout.write(`acked ${key}\n`));
 }

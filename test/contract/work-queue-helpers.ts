@@ -112,8 +112,10 @@ export async function startChildConsumer(
   location: string,
   options: object,
   mode: 'hold' | 'ack' = 'hold',
+  workMs = 0,
 ): Promise<ChildConsumer> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, location, JSON.stringify(options), mode], {
+  const args = [child, location, JSON.stringify(options), mode, String(workMs)];
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];

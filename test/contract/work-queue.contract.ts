@@ -153,11 +153,14 @@ export function workQueueContract(implementation: string, harness: WorkQueueHarn
       const name = queueName();
       const { location, options } = harness.target(name);
       const queue = await open(name);
+      // Each item takes every consumer 20 ms, so no one of them can drain the 300 alone (1.5 s at
+      // 4 at a time) before the others' next look at the queue, however busy the machine.
+      const workMs = 20;
       const children = [
-        await startChildConsumer(location, options ?? {}, 'ack'),
-        await startChildConsumer(location, options ?? {}, 'ack'),
+        await startChildConsumer(location, options ?? {}, 'ack', workMs),
+        await startChildConsumer(location, options ?? {}, 'ack', workMs),
       ];
-      const here = backgroundConsumer(queue, { concurrency: 4, workMs: 1 });
+      const here = backgroundConsumer(queue, { concurrency: 4, workMs });
       try {
         const n = 300;
         for (let i = 0; i < n; i++) await queue.publish(sendWork(i));
