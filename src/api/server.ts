@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import fastify, { type FastifyInstance } from 'fastify';
 import { defaultRegistry } from '../adapters/index.js';
 import type { AdapterRegistry } from '../adapters/registry.js';
-import { currentLeases } from '../projections/queries/index.js';
+import { currentLeases, hostInstances } from '../projections/queries/index.js';
 import type { BlobStore } from '../store/blob/blob-store.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ApiContext } from './context.js';
@@ -102,7 +102,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const viewLag = new ViewLag(options.store, options.dataDir);
-  const metrics = new EngineMetrics(options.store, viewLag, () => withViews(context, ['leases'], currentLeases));
+  const metrics = new EngineMetrics(
+    options.store,
+    viewLag,
+    () => withViews(context, ['leases'], currentLeases),
+    () => withViews(context, ['hosts'], (db) => hostInstances(db, new Date())),
+  );
   const stop = new AbortController();
   const following = await metrics.follow(stop.signal, logger);
   const feeding = options.feedViews === false ? Promise.resolve() : viewLag.feed(stop.signal, logger);

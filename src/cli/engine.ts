@@ -15,6 +15,7 @@ import { HostRuntime } from '../workers/host-runtime.js';
 import { ConfigFollowingRuntime } from '../workers/config/following-runtime.js';
 import { SecretStore } from '../workers/secrets/secret-store.js';
 import { recordBindings } from '../workers/record-config.js';
+import { DEFAULT_HEARTBEAT_MS, startHeartbeat } from '../workers/host-heartbeat.js';
 import {
   newInstanceIdentity,
   recordStarted,
@@ -47,6 +48,8 @@ export interface EngineOptions {
   readonly operatorViews?: boolean;
   /** Who brought this configuration: the actor of the configuration events it records. */
   readonly configActor?: string;
+  /** How often the instance records that it is alive (`HostInstanceAlive`); default 10 s. */
+  readonly heartbeatMs?: number;
 }
 
 export interface Engine {
@@ -99,10 +102,18 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         secrets: secretStore.resolver(),
       }),
   });
-  await recordStarted(store, identity, process.env.npm_package_version ?? '0.1.0');
-  const config = await recordBindings(store, options.bindings, options.configActor ?? `host:${identity.instance}`);
-  if (config.changed.length > 0) options.logger.info({ changed: config.changed }, 'configuration recorded');
-  await runtime.start();
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  await recordStarted(store, identity, process.env.npm_package_version ?? '0.1.0', heartbeatMs);
+  const heartbeat = await startHeartbeat(store, identity, heartbeatMs, options.logger);
+  try {
+    const config = await recordBindings(store, options.bindings, options.configActor ?? `host:${identity.instance}`);
+    if (config.changed.length > 0) options.logger.info({ changed: config.changed }, 'configuration recorded');
+    await runtime.start();
+  } catch (error) {
+    // An instance that failed to start must not go on looking alive.
+    await heartbeat.stop();
+    throw error;
+  }
   return {
     identity,
     store,
@@ -110,6 +121,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     secrets: secretStore,
     async stop(reason) {
       await runtime.stop();
+      await heartbeat.stop();
       await recordStopped(store, identity, reason);
       await queue.close();
       await blobStore.close();

@@ -6,6 +6,7 @@ import {
   findMessages,
   getMessage,
   groupSuspended,
+  hostInstances,
   leaseHistory,
   listSuspended,
   portCounts,
@@ -184,7 +185,28 @@ function leasesCommand(): Command {
     });
 }
 
+function hostsCommand(): Command {
+  return queryCommand(
+    'hosts',
+    'every host instance: started, lost (no heartbeat for three intervals) or stopped; --as-of judges none lost',
+  ).action(async (options: QueryOptions) => {
+    await withViews(options, ['hosts'], ({ db }) => {
+      const instances = hostInstances(db, options.asOf ? undefined : new Date());
+      if (options.json) return printJson(instances);
+      printTable(instances, ['host', 'instance', 'state', 'startedAt', 'lastSeenAt', 'stoppedAt', 'stopReason']);
+    });
+  });
+}
+
 /** The commands that read the operator views. */
 export function queryCommands(): Command[] {
-  return [messagesCommand(), messageCommand(), suspendedCommand(), portsCommand(), configCommand(), leasesCommand()];
+  return [
+    messagesCommand(),
+    messageCommand(),
+    suspendedCommand(),
+    portsCommand(),
+    configCommand(),
+    leasesCommand(),
+    hostsCommand(),
+  ];
 }

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Bindings } from '../domain/config/index.js';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_API_LISTEN, listenAddress, serveApi, type ListenAddress } from './api-command.js';
+import { DEFAULT_HEARTBEAT_MS } from '../workers/host-heartbeat.js';
 import { startEngine } from './engine.js';
 import { liveBindings } from './live-bindings.js';
 import { loadBindings } from './load-bindings.js';
@@ -19,6 +20,7 @@ interface RunOptions {
   host: string;
   name: string;
   concurrency: number;
+  heartbeatMs: number;
   views: boolean;
   /** `--api` alone: true (the default address). */
   api?: ListenAddress | true;
@@ -58,6 +60,7 @@ async function run(options: RunOptions, bindings: Bindings): Promise<void> {
     bindings,
     logger,
     sendConcurrency: options.concurrency,
+    heartbeatMs: options.heartbeatMs,
     configActor: operatorActor(),
     operatorViews: options.views,
   });
@@ -127,6 +130,12 @@ function withEngineOptions(command: Command): Command {
       'main',
     )
     .option('--concurrency <n>', 'sends in progress at once', positiveInt, 16)
+    .option(
+      '--heartbeat-ms <ms>',
+      'how often this instance records that it is alive; /hosts calls it lost after three missed',
+      positiveInt,
+      DEFAULT_HEARTBEAT_MS,
+    )
     .option('--api [host:port]', `also serve the HTTP API and console (default ${DEFAULT_API_LISTEN})`, listenAddress);
 }
 

@@ -10,6 +10,7 @@ export const streamCategories = [
   'correlation',
   'config',
   'host',
+  'hostbeat',
   'audit',
   'leaselog',
   'token',
@@ -31,6 +32,8 @@ export const streams = {
     `correlation-${part('correlation set', set)}-${part('correlation key', key)}`,
   config: (kind: string, name: string) => `config-${part('config kind', kind)}-${part('config name', name)}`,
   host: (name: string) => `host-${part('host name', name)}`,
+  /** A host instance's heartbeats; the stream keeps only the newest (`maxCount` 1). */
+  hostbeat: (instance: string) => `hostbeat-${part('host instance', instance)}`,
   /**
    * Every change of hands of a lease, kept for good: the lease stream itself keeps only its
    * newest events, so without this a view built later could not show old failovers.

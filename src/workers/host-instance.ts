@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { streams } from '../domain/streams.js';
 import type { EventStore } from '../store/event-store.js';
 import { makeEvent } from '../store/make-event.js';
+import { DEFAULT_HEARTBEAT_MS, startHeartbeat } from './host-heartbeat.js';
+import { silentLogger, type Logger } from './logger.js';
 
 export interface HostInstanceIdentity {
   readonly host: string;
@@ -15,13 +17,18 @@ export function newInstanceIdentity(host: string): HostInstanceIdentity {
 }
 
 /** Records a worker process joining and leaving its host in `host-{name}`. */
-export async function recordStarted(store: EventStore, id: HostInstanceIdentity, version: string): Promise<void> {
+export async function recordStarted(
+  store: EventStore,
+  id: HostInstanceIdentity,
+  version: string,
+  heartbeatMs: number,
+): Promise<void> {
   await store.append(
     streams.host(id.host),
     [
       makeEvent(
         'HostInstanceStarted',
-        { host: id.host, instance: id.instance, pid: process.pid, hostname: hostname(), version },
+        { host: id.host, instance: id.instance, pid: process.pid, hostname: hostname(), version, heartbeatMs },
         { actor: `worker:${id.instance}` },
       ),
     ],
@@ -54,8 +61,21 @@ export interface HostInstance {
  * instance id is also what the process bids for leases with, so a lease's holder can be traced
  * to a host, a machine and a process id.
  */
-export async function startHostInstance(store: EventStore, host: string, version: string): Promise<HostInstance> {
+export async function startHostInstance(
+  store: EventStore,
+  host: string,
+  version: string,
+  options: { heartbeatMs?: number; logger?: Logger } = {},
+): Promise<HostInstance> {
   const identity = newInstanceIdentity(host);
-  await recordStarted(store, identity, version);
-  return { identity, stop: (reason) => recordStopped(store, identity, reason) };
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  await recordStarted(store, identity, version, heartbeatMs);
+  const heartbeat = await startHeartbeat(store, identity, heartbeatMs, options.logger ?? silentLogger);
+  return {
+    identity,
+    async stop(reason) {
+      await heartbeat.stop();
+      await recordStopped(store, identity, reason);
+    },
+  };
 }

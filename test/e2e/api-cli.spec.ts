@@ -127,8 +127,56 @@ describe('the API from the built CLI: start --api, signalbox api, tokens create'
     };
     expect(hosts.items.map((h) => h.state)).toEqual(['started']);
 
+    // A worker that joins, beating every 300 ms, then is killed: it never records its stop, and
+    // once three beats are missed both the API and the CLI call it lost; the engine stays started.
+    const worker = await serve([
+      'worker',
+      '--data',
+      data,
+      '--name',
+      'w2',
+      '--heartbeat-ms',
+      '300',
+      '--api',
+      '127.0.0.1:0',
+    ]);
+    type Host = { instance: string; state: string; pid: number; lastSeenAt: string | null; heartbeatMs: number | null };
+    const hostsNow = async () =>
+      ((await (await fetch(`${api.url}/api/v1/hosts`, { headers })).json()) as { items: Host[] }).items;
+    const joined = await eventually(async () => {
+      const items = await hostsNow();
+      const w2 = items.find((h) => h.pid === worker.child.pid);
+      return w2 !== undefined && w2.lastSeenAt !== null && items.every((h) => h.state === 'started') && w2;
+    });
+    expect(joined.heartbeatMs).toBe(300);
+    const alive = async () =>
+      metric(await (await fetch(`${api.url}/metrics`)).text(), 'signalbox_host_instances_alive{host="default"}');
+    expect(await alive()).toBe(2);
+    worker.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const lost = await eventually(async () => {
+      const items = await hostsNow();
+      return items.find((h) => h.instance === joined.instance && h.state === 'lost') && items;
+    });
+    // Not before three beats were missed.
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(600);
+    expect(await alive()).toBe(1);
+    expect(lost.filter((h) => h.instance !== joined.instance).map((h) => h.state)).toEqual(['started']);
+    const listed = spawnSync(process.execPath, [bin, 'hosts', '--data', data, '--json'], { encoding: 'utf8' });
+    expect(listed.status).toBe(0);
+    const fromCli = JSON.parse(listed.stdout) as Host[];
+    expect(fromCli.find((h) => h.instance === joined.instance)?.state).toBe('lost');
+
     expect(await stop(api)).toBe(0);
     expect(await stop(engine)).toBe(0);
     expect(engine.log() + api.log()).not.toContain(token);
+    const after = spawnSync(process.execPath, [bin, 'hosts', '--data', data, '--json'], { encoding: 'utf8' });
+    const states = (JSON.parse(after.stdout) as (Host & { stopReason: string | null })[]).map((h) =>
+      h.instance === joined.instance ? ['w2', h.state, h.stopReason] : ['engine', h.state, h.stopReason],
+    );
+    expect(states.sort()).toEqual([
+      ['engine', 'stopped', 'SIGTERM'],
+      ['w2', 'lost', null],
+    ]);
   });
 });

@@ -45,6 +45,7 @@ describe('event catalog', () => {
       'ConfigDisabled',
       'HostInstanceStarted',
       'HostInstanceStopped',
+      'HostInstanceAlive',
     ]) {
       expect(types).toContain(type);
     }

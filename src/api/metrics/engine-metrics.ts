@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LeaseState } from '../../projections/queries/index.js';
+import type { HostInstanceState, LeaseState } from '../../projections/queries/index.js';
 import { streams } from '../../domain/streams.js';
 import type { EventStore, RecordedEvent } from '../../store/event-store.js';
 import type { Logger } from '../../workers/logger.js';
@@ -28,6 +28,7 @@ export class EngineMetrics {
     private readonly store: EventStore,
     viewLag: ViewLag,
     leases: () => Promise<readonly LeaseState[]>,
+    hosts: () => Promise<readonly HostInstanceState[]>,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'signalbox_' });
@@ -98,6 +99,19 @@ export class EngineMetrics {
         this.reset();
         for (const lease of current)
           this.set({ resource: lease.resource, holder: lease.holder }, lease.released ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'signalbox_host_instances_alive',
+      help: 'Host instances that recorded no stop and missed fewer than three heartbeats, by host',
+      labelNames: ['host'],
+      registers,
+      async collect() {
+        const instances = await hosts();
+        this.reset();
+        // Every host seen keeps its series, at 0 once none of its instances is alive: what to alert on.
+        for (const instance of instances) this.inc({ host: instance.host }, 0);
+        for (const instance of instances) if (instance.state === 'started') this.inc({ host: instance.host });
       },
     });
   }

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { currentLeases, leaseHistory } from '../../projections/queries/index.js';
+import { currentLeases, hostInstances, leaseHistory } from '../../projections/queries/index.js';
 import type { ApiContext } from '../context.js';
 import { isoTime, pageOf, pageQueryFields } from '../schemas.js';
 import { withViews } from '../views.js';
-import { hostInstances } from './hosts.js';
 import { routeAdder } from './route-adder.js';
 
 const leaseSchema = z.object({
@@ -37,7 +36,11 @@ const hostSchema = z.object({
   hostname: z.string(),
   version: z.string(),
   startedAt: isoTime,
-  state: z.enum(['started', 'stopped']),
+  state: z.enum(['started', 'lost', 'stopped']).meta({
+    description: 'lost: no stop recorded and no heartbeat for three heartbeat intervals (killed, hung or cut off)',
+  }),
+  lastSeenAt: isoTime.nullable().meta({ description: 'its latest heartbeat' }),
+  heartbeatMs: z.number().nullable(),
   stoppedAt: isoTime.nullable(),
   stopReason: z.string().nullable(),
   leases: z.array(z.string()).meta({ description: 'the resources whose lease the instance holds now' }),
@@ -78,19 +81,21 @@ export function leaseRoutes(app: FastifyInstance, context: ApiContext): void {
   add({
     method: 'GET',
     url: '/api/v1/hosts',
-    summary: 'Host instances (worker processes): when they started and stopped, and the leases they hold',
+    summary:
+      'Host instances (worker processes): when they started, were last seen alive and stopped, and the leases they hold',
     tags: ['leases'],
     role: 'viewer',
     response: z.object({ items: z.array(hostSchema) }),
     handler: async () => {
-      const leases = await withViews(context, ['leases'], (db) => currentLeases(db));
-      const held = new Map<string, string[]>();
-      for (const lease of leases) {
-        if (lease.released) continue;
-        held.set(lease.holder, [...(held.get(lease.holder) ?? []), lease.resource]);
-      }
-      const instances = await hostInstances(context.store);
-      return { items: instances.map((i) => ({ ...i, leases: held.get(i.instance) ?? [] })) };
+      return withViews(context, ['leases', 'hosts'], (db) => {
+        const held = new Map<string, string[]>();
+        for (const lease of currentLeases(db)) {
+          if (lease.released) continue;
+          held.set(lease.holder, [...(held.get(lease.holder) ?? []), lease.resource]);
+        }
+        const instances = hostInstances(db, new Date());
+        return { items: instances.map((i) => ({ ...i, leases: held.get(i.instance) ?? [] })) };
+      });
     },
   });
 }

@@ -43,6 +43,7 @@ export const eventDefinitions = [
   config.ConfigRemoved,
   host.HostInstanceStarted,
   host.HostInstanceStopped,
+  host.HostInstanceAlive,
   audit.AuditAnchored,
   token.TokenIssued,
   token.TokenRevoked,

@@ -2,6 +2,7 @@ export * from './audit.js';
 export * from './backlogs.js';
 export * from './config.js';
 export * from './errors.js';
+export * from './hosts.js';
 export * from './leases.js';
 export * from './message-detail.js';
 export * from './messages.js';

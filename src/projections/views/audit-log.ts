@@ -28,6 +28,7 @@ const workerOnly = new Set<string>([
   'MessageSuspended',
   'HostInstanceStarted',
   'HostInstanceStopped',
+  'HostInstanceAlive',
   'SendClaimed',
   'MessageSent',
   'SendFailed',

@@ -2,6 +2,7 @@ import type { Projection } from '../runner.js';
 import { auditLogView } from './audit-log.js';
 import { backlogsView } from './backlogs.js';
 import { configView } from './config.js';
+import { hostsView } from './hosts.js';
 import { leasesView } from './leases.js';
 import { openSendsView } from './open-sends.js';
 import { propertiesView } from './properties.js';
@@ -12,6 +13,7 @@ export {
   auditLogView,
   backlogsView,
   configView,
+  hostsView,
   leasesView,
   openSendsView,
   propertiesView,
@@ -27,6 +29,7 @@ export const allViews: readonly Projection[] = [
   suspendedView,
   backlogsView,
   leasesView,
+  hostsView,
   configView,
   auditLogView,
 ];

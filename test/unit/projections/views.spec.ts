@@ -68,9 +68,36 @@ async function mixedHistory(): Promise<History> {
     ttlMs: 2000,
     observedExpired: true,
   });
+  // host-a/1 was killed: it stops beating and never records its stop; host-b/1 takes over.
+  for (const instance of ['host-a/1', 'host-b/1']) {
+    await next().append(
+      'host-default',
+      'HostInstanceStarted',
+      { host: 'default', instance, pid: 7, hostname: 'node-1', version: '1.0.0', heartbeatMs: 1000 },
+      `worker:${instance}`,
+    );
+    await next().append(
+      `hostbeat-${instance}`,
+      'HostInstanceAlive',
+      { host: 'default', instance },
+      `worker:${instance}`,
+    );
+  }
+  await next().append(
+    'hostbeat-host-b/1',
+    'HostInstanceAlive',
+    { host: 'default', instance: 'host-b/1' },
+    'worker:host-b/1',
+  );
   await next().claim('m0', 'ledger', 'host-b/1');
   await next().sent('m0', 'ledger');
   await terminateMessage(next().store, { messageId: 'm4', actor: 'user:ops' });
+  await next().append(
+    'host-default',
+    'HostInstanceStopped',
+    { host: 'default', instance: 'host-b/1', reason: 'SIGTERM' },
+    'worker:host-b/1',
+  );
   await next().append('config-send-port-erp', 'ConfigDisabled', { kind: 'send-port', name: 'erp' }, 'user:a');
   await replayMessages(next().store, {
     replayId: 'r1',

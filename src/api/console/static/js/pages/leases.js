@@ -1,5 +1,5 @@
 import { get, segment } from '../api.js';
-import { asText, h, notice, objectTable, show } from '../dom.js';
+import { asText, badge, h, notice, objectTable, show } from '../dom.js';
 import { time } from '../format.js';
 
 const timeFields = new Set([
@@ -18,6 +18,8 @@ function cell(name, value) {
   if (timeFields.has(name)) return time(value);
   if (name === 'released') return value ? 'released' : 'held';
   if (name === 'leases' && Array.isArray(value)) return value.join(', ');
+  // A lost instance (killed or hung) is what an operator comes here to find.
+  if (name === 'state') return badge(value);
   return asText(value);
 }
 
@@ -58,6 +60,7 @@ export async function render(main, { params }, { signal }) {
             'instance',
             'state',
             'startedAt',
+            'lastSeenAt',
             'stoppedAt',
             'stopReason',
             'leases',
@@ -65,6 +68,7 @@ export async function render(main, { params }, { signal }) {
             'pid',
             'version',
           ],
+          labels: { lastSeenAt: 'last seen' },
           format: cell,
           attrs: { id: 'hosts' },
         }),
