@@ -66,6 +66,13 @@ export interface ReceiveContext {
   readonly replies?: ReplySource;
   /** Runs the receive pipeline, routes, and records `MessageReceived` (or the suspension). */
   submit(message: InboundMessage): Promise<SubmitResult>;
+  /**
+   * Whether the message of this source key is recorded already, so a receiver can skip
+   * downloading what another session (or one that died before deleting it) took. Only a hint:
+   * `submit` alone decides, and a `true` can only be stale in the safe direction (it never
+   * becomes false). Absent in bare harnesses.
+   */
+  isReceived?(sourceKey: string): Promise<boolean>;
 }
 
 /** A reply the engine received and correlated to a request (its `BTS.RequestMessageID`). */

@@ -23,7 +23,7 @@ import { FencedLocationLog } from './receiver/location-log.js';
 import { Conversations } from './correlation/conversations.js';
 import { ReplyFollower, withReplies } from './correlation/replies.js';
 import { runMessageCommand } from './message-commands.js';
-import { createSubmit, type Routing } from './receiver/submit.js';
+import { createSubmit, receivedAt, type Routing } from './receiver/submit.js';
 import { DirectSender } from './sender/direct-send.js';
 import { SendPorts } from './sender/send-ports.js';
 import { defaultStaleClaimMs, SendWorker } from './sender/send-worker.js';
@@ -171,7 +171,8 @@ export class HostRuntime {
       });
       // Request-response receivers (HTTP) wait for the reply correlated to what they submitted.
       const handler = withReplies(location.handler, replies);
-      const loop = { location: definition.name, handler, submit, logger: options.logger };
+      const isReceived = receivedAt(options.store, definition.name);
+      const loop = { location: definition.name, handler, submit, isReceived, logger: options.logger };
       if (location.singleActive) {
         this.singletons.push(
           runSingleton(options.store, {

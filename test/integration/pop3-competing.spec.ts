@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe('POP3 receive without a lease (singleActive: never), two instances on one mailbox', () => {
-  it(`${MAILS} mails: both sessions see and retrieve the same mails, the source key records each once`, async () => {
+  it(`${MAILS} mails: each session takes them in its own order and skips what the other recorded; the source key records each once`, async () => {
     // Dovecot as it ships: concurrent POP3 sessions on one mailbox are allowed.
     server = await startDovecot({ password: PASSWORD, label: 'pop3-competing' });
     const composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
@@ -80,9 +80,12 @@ describe('POP3 receive without a lease (singleActive: never), two instances on o
     expect(received).toHaveLength(MAILS);
 
     // Dovecot's logouts (`retr=N/bytes`): more retrievals than mails means both instances took
-    // some of the same mails, which is what the source key is for.
+    // some of the same mails at the same moment, which is what the source key is for. Both
+    // sessions taking the mails in mailbox order downloaded every one twice (120 for 60); each in
+    // its own random order and skipping the recorded ones, 62 to 65 in the runs we made.
     const retrieved = [...server.log().matchAll(/retr=(\d+)\//g)].reduce((n, m) => n + Number(m[1]), 0);
     process.stderr.write(`[pop3-competing] ${retrieved} RETRs for ${MAILS} mails\n`);
     expect(retrieved).toBeGreaterThanOrEqual(MAILS);
+    expect(retrieved).toBeLessThan(MAILS * 1.5);
   }, 120_000);
 });

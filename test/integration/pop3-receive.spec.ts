@@ -10,7 +10,7 @@ import type { EventOf, SignalboxEvent } from '../../src/domain/events/index.js';
 import { unfinishedClaims } from '../../src/domain/location/unfinished-claims.js';
 import { LocalBlobStore } from '../../src/store/blob/local-blob-store.js';
 import { readBody } from '../../src/workers/message-body.js';
-import { createSubmit } from '../../src/workers/receiver/submit.js';
+import { createSubmit, receivedAt } from '../../src/workers/receiver/submit.js';
 import { startDovecot, type DovecotTestServer } from '../support/dovecot.js';
 import { MemoryEventStore } from '../support/memory-event-store.js';
 import { staticSecrets } from '../support/secrets.js';
@@ -186,7 +186,11 @@ describe('POP3 receive through the engine (real Dovecot)', () => {
     expect((claim.data as { messageId: string }).messageId).toBe(data.messageId);
   }, 60_000);
 
-  it('a crash between DELE and QUIT: the mails come back, the next holder finishes the open claims, each is a duplicate', async () => {
+  /**
+   * Eight mails; a first holder claims, receives and DELEs five, then loses its lease as it claims
+   * the sixth: its session ends without QUIT, so the server keeps all eight.
+   */
+  async function crashBetweenDeleAndQuit(label: string) {
     const server = await dovecot();
     const bodies = Array.from({ length: 8 }, (_, i) => Buffer.concat([Buffer.from(`mail ${i}:`), randomBytes(2_000)]));
     for (const [i, body] of bodies.entries()) {
@@ -201,7 +205,7 @@ describe('POP3 receive through the engine (real Dovecot)', () => {
       );
     }
     const store = new MemoryEventStore();
-    const blobs = await LocalBlobStore.open(join(dir.path, 'blobs-crash'));
+    const blobs = await LocalBlobStore.open(join(dir.path, `blobs-${label}`));
     const submit = createSubmit({
       store,
       blobs,
@@ -216,8 +220,6 @@ describe('POP3 receive through the engine (real Dovecot)', () => {
       return result;
     };
     const log = new MemoryLocationLog();
-    // The first holder claims, receives and DELEs five mails, then loses its lease as it claims
-    // the sixth: its session ends without QUIT, so the server keeps all five.
     log.failClaimAt = 6;
     const config = location(server, { singleActive: 'always', maxMailsPerSession: 100 });
     const first = new AbortController();
@@ -233,24 +235,50 @@ describe('POP3 receive through the engine (real Dovecot)', () => {
     expect(log.completions()).toHaveLength(0);
     expect(await log.unfinished()).toHaveLength(5);
 
+    /** Runs the next holder until the mailbox is empty and every claim completed. */
+    const next = async (isReceived?: (sourceKey: string) => Promise<boolean>) => {
+      const second = new AbortController();
+      const running = handler(config).run({
+        signal: second.signal,
+        submit: recording,
+        log,
+        ...(isReceived ? { isReceived } : {}),
+      });
+      await eventually(() => server.count() === 0 && log.completions().length === 8);
+      second.abort();
+      await running;
+      expect(await log.unfinished()).toEqual([]);
+      expect(log.claims()).toHaveLength(8);
+      // Each mail is in the store once, its body intact.
+      const received: Buffer[] = [];
+      for await (const event of store.readAll()) {
+        if (event.type === 'MessageReceived') received.push(await readBody(event.data.body, blobs));
+      }
+      expect(received.map(sha).sort()).toEqual(bodies.map(sha).sort());
+    };
+    /** RETRs the server counted, from its logouts and disconnects (`retr=N/bytes`). */
+    const retrieved = () => [...server.log().matchAll(/retr=(\d+)\//g)].reduce((n, m) => n + Number(m[1]), 0);
+    return { store, outcomes, next, retrieved };
+  }
+
+  it('a crash between DELE and QUIT: the mails come back, the next holder finishes the open claims, each is a duplicate', async () => {
+    const crash = await crashBetweenDeleAndQuit('crash');
     // The next holder: the five open claims first (duplicates now), then the three others.
-    const second = new AbortController();
-    const running = handler(config).run({ signal: second.signal, submit: recording, log });
-    await eventually(() => server.count() === 0 && log.completions().length === 8);
-    second.abort();
-    await running;
-    expect(outcomes.slice(5).map((o) => o.status)).toEqual([
+    await crash.next();
+    expect(crash.outcomes.slice(5).map((o) => o.status)).toEqual([
       ...Array<string>(5).fill('duplicate'),
       ...Array<string>(3).fill('suspended'),
     ]);
-    expect(await log.unfinished()).toEqual([]);
-    expect(log.claims()).toHaveLength(8);
-    // Each mail is in the store once, its body intact.
-    const received: Buffer[] = [];
-    for await (const event of store.readAll()) {
-      if (event.type === 'MessageReceived') received.push(await readBody(event.data.body, blobs));
-    }
-    expect(received.map(sha).sort()).toEqual(bodies.map(sha).sort());
+  }, 60_000);
+
+  it('with the engine’s receipt check, the next holder deletes the five it finds recorded without downloading them again', async () => {
+    const crash = await crashBetweenDeleAndQuit('crash-known');
+    await crash.next(receivedAt(crash.store, 'mail-in'));
+    // Only the three new mails reached submit.
+    expect(crash.outcomes.slice(5).map((o) => o.status)).toEqual(Array<string>(3).fill('suspended'));
+    // Five RETRs in the first session, three in the next: not 13.
+    await eventually(() => crash.retrieved() >= 8);
+    expect(crash.retrieved()).toBe(8);
   }, 60_000);
 
   it('a claim whose mail is gone (QUIT done, completion not written) is completed without receiving anything', async () => {

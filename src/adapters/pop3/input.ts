@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { messageIdFromSource } from '../../store/message-id.js';
@@ -75,7 +76,10 @@ export class Pop3ReceiveHandler implements ReceiveHandler {
       const listing = await session.list();
       const open = log ? await this.finishGone(log, listing, claims) : new Set<string>();
       // Claims a predecessor left open go first: they are the mails most likely received already.
-      const ordered = [...listing.filter((e) => open.has(e.uidl)), ...listing.filter((e) => !open.has(e.uidl))];
+      // Without a lease, each session takes the mails in its own random order: sessions of other
+      // instances then mostly reach a mail after one of them recorded it, and skip downloading it.
+      const fresh = listing.filter((e) => !open.has(e.uidl));
+      const ordered = [...listing.filter((e) => open.has(e.uidl)), ...(log ? fresh : shuffled(fresh))];
       const batch = ordered.slice(0, this.config.maxMailsPerSession);
       more = ordered.length > batch.length;
       for (const entry of batch) {
@@ -131,14 +135,17 @@ export class Pop3ReceiveHandler implements ReceiveHandler {
   }
 
   /**
-   * RETR and submit. `gone`: another session deleted the mail first (without a lease); `failed`:
-   * the submit failed, so the mail stays in the mailbox and is received again later.
+   * RETR and submit. `known`: recorded already (by another session without a lease, or by one
+   * that died between DELE and QUIT), so it is not downloaded again, only deleted. `gone`: another
+   * session deleted the mail first (without a lease); `failed`: the submit failed, so the mail
+   * stays in the mailbox and is received again later.
    */
   private async receive(
     session: Pop3Session,
     context: ReceiveContext,
     entry: MailboxEntry,
-  ): Promise<'submitted' | 'gone' | 'failed'> {
+  ): Promise<'submitted' | 'known' | 'gone' | 'failed'> {
+    if (await context.isReceived?.(this.sourceKey(entry.uidl))) return 'known';
     let mail: Readable;
     try {
       mail = await session.retrieve(entry.number);
@@ -188,4 +195,14 @@ async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** A copy in random order (Fisher–Yates). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
 }

@@ -8,6 +8,7 @@ export interface ReceiveLoopOptions {
   readonly location: string;
   readonly handler: ReceiveHandler;
   readonly submit: (message: InboundMessage) => Promise<SubmitResult>;
+  readonly isReceived?: (sourceKey: string) => Promise<boolean>;
   readonly logger: Logger;
   /** The fenced location stream, when the location runs under its lease. */
   readonly log?: LocationLog;
@@ -29,7 +30,12 @@ export async function runReceiveLoop(options: ReceiveLoopOptions, signal: AbortS
   while (!signal.aborted) {
     const started = Date.now();
     try {
-      await options.handler.run({ signal, submit: options.submit, ...(options.log ? { log: options.log } : {}) });
+      await options.handler.run({
+        signal,
+        submit: options.submit,
+        ...(options.isReceived ? { isReceived: options.isReceived } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      });
       if (signal.aborted) return;
       options.logger.warn({ location: options.location }, 'receive handler returned; starting it again');
     } catch (error) {

@@ -61,6 +61,19 @@ export interface SubmitOptions {
   readonly direct?: SendAtReceipt;
 }
 
+async function isRecorded(store: EventStore, messageId: string): Promise<boolean> {
+  return (await store.streamRevision(streams.message(messageId))) !== undefined;
+}
+
+/**
+ * Whether the message of `sourceKey` at `location` is recorded (received or suspended). A batch
+ * the pipeline split is recorded under its parts' ids, so it answers false for one: a hint for
+ * receivers (`ReceiveContext.isReceived`), never what decides.
+ */
+export function receivedAt(store: EventStore, location: string): (sourceKey: string) => Promise<boolean> {
+  return (sourceKey) => isRecorded(store, messageIdFromSource(location, sourceKey));
+}
+
 /**
  * The receive step of the engine: run the location's pipeline, route by the promoted properties,
  * and record each resulting message with an append that expects `no_stream`. A message id derived
@@ -88,9 +101,7 @@ export function createSubmit(options: SubmitOptions): (message: InboundMessage) 
   return async (inbound) => {
     const messageId = inbound.sourceKey ? messageIdFromSource(location.name, inbound.sourceKey) : newMessageId();
     // Cheap early answer for a redelivery; the `no_stream` append below is what guarantees it.
-    if (inbound.sourceKey && (await options.store.streamRevision(streams.message(messageId))) !== undefined) {
-      return { status: 'duplicate', messageId };
-    }
+    if (inbound.sourceKey && (await isRecorded(options.store, messageId))) return { status: 'duplicate', messageId };
     const received = context(messageId, inbound.context);
     const original = await keepBody(inbound.body, options.blobs, inlineLimit);
     const base = {
