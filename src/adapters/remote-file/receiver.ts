@@ -167,6 +167,12 @@ export class RemoteFileReceiver implements ReceiveHandler {
     const ops = await session.ops();
     const work = workPath(claim.path, claim.messageId);
     const name = nameOf(claim);
+    if (await context.isReceived?.(sourceKeyOf(claim))) {
+      // Stored before its receiver died (between the submit and the delete): no transfer to start
+      // and abort, only the delete or move that was left to do.
+      await journal.completed(claim, await this.afterReceive(ops, work, name));
+      return 'done';
+    }
     const download = ops.download(work);
     const body = download.body.pipe(expectSize(claim.size, claim.path));
     download.body.once('error', (error) => body.destroy(error));
