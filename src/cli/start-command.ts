@@ -37,6 +37,13 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function heartbeatMs(value: string): number {
+  const n = Number(value);
+  // Each beat is a write to the store: more often than every 100 ms buys nothing but load.
+  if (!Number.isInteger(n) || n < 100) throw new InvalidArgumentError('a whole number of milliseconds, at least 100');
+  return n;
+}
+
 function natsReplicas(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('must be an integer from 1 to 5');
@@ -133,7 +140,7 @@ function withEngineOptions(command: Command): Command {
     .option(
       '--heartbeat-ms <ms>',
       'how often this instance records that it is alive; /hosts calls it lost after three missed',
-      positiveInt,
+      heartbeatMs,
       DEFAULT_HEARTBEAT_MS,
     )
     .option('--api [host:port]', `also serve the HTTP API and console (default ${DEFAULT_API_LISTEN})`, listenAddress);

@@ -70,5 +70,11 @@ describe('signalbox command (built CLI)', () => {
     const run = spawnSync(process.execPath, [bin, 'bench', 'store', '--seconds', 'soon'], { encoding: 'utf8' });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('must be a positive number');
+    const beat = spawnSync(process.execPath, [bin, 'start', '--data', join(dir.path, 'beat'), '--heartbeat-ms', '5'], {
+      encoding: 'utf8',
+    });
+    expect(beat.status).not.toBe(0);
+    expect(beat.stderr).toContain("'--heartbeat-ms <ms>' argument '5' is invalid");
+    expect(beat.stderr).toContain('at least 100');
   });
 });
