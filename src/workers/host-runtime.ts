@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type Database from 'better-sqlite3';
 import type { AdapterRegistry } from '../adapters/registry.js';
 import { noSecrets, type SecretResolver } from '../adapters/secrets.js';
@@ -82,6 +83,9 @@ export class HostRuntime {
   private direct: DirectSender | undefined;
 
   constructor(private readonly options: HostRuntimeOptions) {
+    // Every receive location, sender and background task waits on this one signal: more than
+    // Node's default of ten listeners at once is the design here, not a leak to warn about.
+    setMaxListeners(0, this.abort.signal);
     const { bindings, registry } = options;
     const secrets = options.secrets ?? noSecrets;
     this.ports = new SendPorts(bindings.sendPorts, registry, secrets);
