@@ -6,7 +6,7 @@ import type { BlobStore } from '../store/blob/blob-store.js';
 import type { EventStore } from '../store/event-store.js';
 import { messageIdFromSource } from '../store/message-id.js';
 import { readBody } from './message-body.js';
-import { createSubmit, type Routing } from './receiver/submit.js';
+import { batchPartId, createSubmit, type Routing } from './receiver/submit.js';
 import type { ReceivedEvent } from './sender/deliver.js';
 
 export type ResubmitOutcome =
@@ -83,7 +83,7 @@ export function resubmitter(options: ResubmitOptions): Resubmit {
       : undefined;
     await submit({ ...message, sourceKey, context, ...(parts ? { parts } : {}) });
     const ids = results.some((r) => r.batch)
-      ? results.map((_, i) => messageIdFromSource(data.receiveLocation, `${sourceKey}#${i}`))
+      ? results.map((_, i) => batchPartId(data.receiveLocation, sourceKey, i))
       : [messageId];
     return { ok: true, messageIds: ids };
   };

@@ -65,6 +65,11 @@ async function isRecorded(store: EventStore, messageId: string): Promise<boolean
   return (await store.streamRevision(streams.message(messageId))) !== undefined;
 }
 
+/** The id of part `index` of a batch the pipeline split, received with `sourceKey` at `location`. */
+export function batchPartId(location: string, sourceKey: string, index: number): string {
+  return messageIdFromSource(location, `${sourceKey}#${index}`);
+}
+
 /**
  * Whether the message of `sourceKey` at `location` is recorded (received or suspended). A batch
  * the pipeline split is recorded under its parts' ids, so it answers false for one: a hint for
@@ -160,7 +165,7 @@ export function createSubmit(options: SubmitOptions): (message: InboundMessage) 
     const ids: string[] = [];
     let anySuspended = false;
     for (const [i, output] of outputs.entries()) {
-      const id = inbound.sourceKey ? messageIdFromSource(location.name, `${inbound.sourceKey}#${i}`) : newMessageId();
+      const id = inbound.sourceKey ? batchPartId(location.name, inbound.sourceKey, i) : newMessageId();
       const body = await storeBody(output.body, options.blobs, inlineLimit);
       const ctx = mergeContexts(output.context, {
         promoted: {},
