@@ -59,6 +59,13 @@ function bindings(
 
 const types = (events: { type: string }[]) => events.map((e) => e.type);
 
+/** The message's events, once the latest of them is `MessageSent`. */
+const untilSent = (messageId: string) =>
+  eventually(async () => {
+    const all = await engine!.store.readStream(`message-${messageId}`);
+    return all.at(-1)?.type === 'MessageSent' && all;
+  });
+
 describe('message flow on the embedded engine (SQLite store, embedded queue, File adapter)', () => {
   it('a file dropped into the inbox is routed by its filter and written to the outbox, every step an event', async () => {
     const f = folders();
@@ -106,10 +113,7 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     expect(decision.ok).toBe(true);
     await eventually(() => existsSync(join(f.outbox, 'stray.txt')));
     // the file is written before the send is recorded
-    const after = await eventually(async () => {
-      const all = await engine!.store.readStream(`message-${messageId}`);
-      return all.at(-1)?.type === 'MessageSent' && all;
-    });
+    const after = await untilSent(messageId);
     expect(types(after).slice(3)).toEqual(['MessageResumed', 'SendClaimed', 'MessageSent']);
     expect(after[3]!.metadata.actor).toBe('user:alice');
   });
@@ -145,10 +149,7 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
       ).ok,
     ).toBe(true);
     await eventually(() => existsSync(join(f.outbox, 'late.json')));
-    const sent = await eventually(async () => {
-      const all = await engine!.store.readStream(`message-${messageId}`);
-      return all.at(-1)?.type === 'MessageSent' && all;
-    });
+    const sent = await untilSent(messageId);
     expect(sent.at(-1)!.data).toMatchObject({ attempt: 3 });
   });
 
@@ -233,10 +234,7 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     expect(ended.at(-1)).toMatchObject({ type: 'MessageTerminated', metadata: { actor: 'user:dora' } });
     const [copy] = (ended.at(-1)!.data as { resubmittedAs: string[] }).resubmittedAs;
     await eventually(() => existsSync(join(f.outbox, 'order.json')));
-    const copyEvents = await eventually(async () => {
-      const all = await engine!.store.readStream(`message-${copy}`);
-      return all.at(-1)?.type === 'MessageSent' && all;
-    });
+    const copyEvents = await untilSent(copy!);
     expect(copyEvents[0]!.data).toMatchObject({
       sourceKey: `resubmit:${original}`,
       body: { content: '{"customer":"acme"}' },
@@ -341,10 +339,7 @@ describe('message flow on the embedded engine (SQLite store, embedded queue, Fil
     );
     expect(resumed.ok).toBe(true);
     await eventually(() => existsSync(join(f.outbox, 'first.txt')));
-    const events = await eventually(async () => {
-      const all = await engine!.store.readStream(`message-${messageId}`);
-      return all.at(-1)?.type === 'MessageSent' && all;
-    });
+    const events = await untilSent(messageId);
     expect(types(events).slice(-3)).toEqual(['MessageResumed', 'SendClaimed', 'MessageSent']);
   });
 
