@@ -16,7 +16,9 @@ import type { RecordedEvent } from '../../src/store/event-store.js';
 import { SqliteEventStore } from '../../src/store/sqlite/index.js';
 import { makeEvent } from '../../src/store/make-event.js';
 import { messageIdFromSource } from '../../src/store/message-id.js';
+import { LocalBlobStore } from '../../src/store/blob/local-blob-store.js';
 import { readBody } from '../../src/workers/message-body.js';
+import { createSubmit } from '../../src/workers/receiver/submit.js';
 import { eventually } from '../integration/support/engine.js';
 import { startRemoteFileEngine, type RemoteFileEngine } from './remote-file-engine.js';
 import { tempDir } from './temp-dir.js';
@@ -229,19 +231,21 @@ export function remoteFileScenarios(label: string, start: () => Promise<RemoteSe
       expect(completions.map((c) => c.type === 'FileCompleted' && c.data.action)).toEqual(['moved', 'moved']);
     });
 
-    it('finishes the claims a crashed holder left: a work file, a file never renamed, a file already gone', async () => {
+    it('finishes the claims a crashed holder left: a work file, one already stored, a file never renamed, a file already gone', async () => {
       const { remote, local } = server.folder(`crashed-${++folders}`);
       const location = 'recovering';
       // The store the crashed holder wrote to, opened alone before the next engine starts on it.
       const data = join(dir.path, `engine-${++engineDirs}`);
       mkdirSync(data, { recursive: true });
       const crashed = new SqliteEventStore(join(data, 'signalbox.db'));
-      // What a holder killed at three different moments leaves behind: a file renamed to its work
-      // name (killed mid-download), a file claimed but not yet renamed, and a claim whose file is gone.
+      // What a holder killed at four different moments leaves behind: a file renamed to its work
+      // name (killed mid-download), one renamed and stored (killed before its delete), a file
+      // claimed but not yet renamed, and a claim whose file is gone.
       writeFileSync(join(local, 'renamed.xml'), 'was being downloaded');
+      writeFileSync(join(local, 'stored.xml'), 'stored, not yet deleted');
       writeFileSync(join(local, 'claimed.xml'), 'claimed, not yet renamed');
       const claimed: { path: string; size: number; mtime: string; messageId: string }[] = [];
-      for (const name of ['renamed.xml', 'claimed.xml']) {
+      for (const name of ['renamed.xml', 'stored.xml', 'claimed.xml']) {
         const path = `${remote}/${name}`;
         const { mtimeMs, size } = await server.stat(path);
         const mtime = new Date(mtimeMs).toISOString();
@@ -253,23 +257,43 @@ export function remoteFileScenarios(label: string, start: () => Promise<RemoteSe
         });
       }
       claimed.push({ path: `${remote}/gone.xml`, size: 3, mtime: new Date().toISOString(), messageId: 'f'.repeat(32) });
-      const work = workPath(claimed[0]!.path, claimed[0]!.messageId);
-      renameSync(join(local, 'renamed.xml'), join(local, work.split('/').pop()!));
+      for (const [i, name] of ['renamed.xml', 'stored.xml'].entries()) {
+        const work = workPath(claimed[i]!.path, claimed[i]!.messageId);
+        renameSync(join(local, name), join(local, work.split('/').pop()!));
+      }
       await crashed.append(
         streams.location(location),
         claimed.map((c) => makeEvent('FileClaimed', { location, ...c }, { actor: 'worker:crashed' })),
         'any',
       );
+      // stored.xml was received before its holder died: the next one only deletes it.
+      const stored = claimed[1]!;
+      const submit = createSubmit({
+        store: crashed,
+        blobs: await LocalBlobStore.open(join(data, 'blobs')),
+        location: { name: location, receivePort: 'in', adapter: server.adapter },
+        routing: () => ({ subscriptions: [], enabledPorts: new Set() }),
+        actor: 'worker:crashed',
+      });
+      const sourceKey = sourceKeyOf(stored);
+      expect(await submit({ sourceKey, body: Buffer.from('stored, not yet deleted') })).toMatchObject({
+        messageId: stored.messageId,
+      });
       await crashed.close();
 
       const e2 = await engine([{ name: location, config: { folder: remote } }], data);
       await eventually(async () => {
         const log = await e2.events(streams.location(location));
-        const done = log.filter((ev) => ev.type === 'FileCompleted').length === 3;
-        return done && (await received(e2, location)).length === 2 && readdirSync(local).length === 0;
+        const done = log.filter((ev) => ev.type === 'FileCompleted').length === 4;
+        return done && (await received(e2, location)).length === 3 && readdirSync(local).length === 0;
       }, 30_000);
       const got = await received(e2, location);
-      expect(got.map((m) => m.data.messageId).sort()).toEqual([claimed[0]!.messageId, claimed[1]!.messageId].sort());
+      expect(got.map((m) => m.data.messageId).sort()).toEqual(
+        claimed
+          .slice(0, 3)
+          .map((c) => c.messageId)
+          .sort(),
+      );
       const log = await e2.events(streams.location(location));
       const completed = log.filter((ev) => ev.type === 'FileCompleted');
       expect(
@@ -279,8 +303,8 @@ export function remoteFileScenarios(label: string, start: () => Promise<RemoteSe
             c.type === 'FileCompleted' && c.data.action,
           ]),
         ),
-      ).toEqual({ 'renamed.xml': 'deleted', 'claimed.xml': 'deleted', 'gone.xml': 'left' });
-      expect(countBy(got, (m) => m.data.messageId).size).toBe(2);
+      ).toEqual({ 'renamed.xml': 'deleted', 'stored.xml': 'deleted', 'claimed.xml': 'deleted', 'gone.xml': 'left' });
+      expect(countBy(got, (m) => m.data.messageId).size).toBe(3);
     });
 
     it('sends under a temporary name then renames; macros never leave the folder; fail, overwrite and append', async () => {
